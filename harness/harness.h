@@ -1,0 +1,152 @@
+/* vecbench harness internals: registry, dims, tensors, checks, I/O. */
+#ifndef VB_HARNESS_H
+#define VB_HARNESS_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "vb.h"
+
+/* Exit codes of the CLI. */
+enum { VB_EXIT_OK = 0, VB_EXIT_FAIL = 1, VB_EXIT_USAGE = 2 };
+
+/* ---- util.c ---- */
+/* One-line error "vecbench: ..." on stderr and exit(code). */
+_Noreturn void vb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes len bytes to path through a temporary file and rename(2), so the
+ * path holds the old content or the new, never half of it. 0 or -1 (errno). */
+int vb_write_file_atomic(const char *path, const void *data, size_t len);
+/* Reads a whole file (NUL-terminated); NULL with errno on failure. */
+char *vb_read_file(const char *path, size_t max_bytes, size_t *len);
+double vb_now(void);
+uint64_t vb_hash_str(const char *s);
+uint64_t vb_splitmix64(uint64_t *state);
+
+/* ---- registry.c ---- */
+size_t vb_op_count(void);
+const vb_op *vb_op_at(size_t i);
+const vb_op *vb_op_find(const char *name);
+int vb_op_ndims(const vb_op *op);
+int vb_op_ntensors(const vb_op *op);
+int vb_op_nvariants(const vb_op *op);
+int vb_op_nsizes(const vb_op *op);
+int vb_op_tensor_index(const vb_op *op, const char *name);
+int vb_op_variant_index(const vb_op *op, const char *name);
+/* Why a variant cannot run here, or NULL when it can. */
+const char *vb_variant_unavailable(const vb_variant *v);
+double vb_unit_roundoff(const vb_variant *v);
+const char *vb_dtype_name(vb_dtype t);
+size_t vb_dtype_size(vb_dtype t);
+
+/* ---- dims.c ---- */
+typedef struct {
+	int n;
+	char name[VB_MAX_DIMS * 2][16];
+	int64_t value[VB_MAX_DIMS * 2];
+} vb_dims_spec;
+/* "m=256,d=784": names [a-z0-9_]+, values positive integers <= VB_DIM_MAX.
+ * Returns 0, or -1 with a one-line reason in err. */
+#define VB_DIM_MAX ((int64_t)1 << 31)
+int vb_dims_parse(const char *s, vb_dims_spec *out, char *err, size_t errlen);
+/* dim = base with the names spec gives replaced; names the op lacks are ignored. */
+void vb_dims_apply(const vb_op *op, const vb_dims_spec *spec, const int64_t *base, int64_t *dim);
+/* "m=256,d=784" (sep ',') or "m:256/d:784" (sep '/', Google Benchmark style). */
+void vb_dims_format(const vb_op *op, const int64_t *dim, char sep, char *buf, size_t len);
+/* Total bytes of the op's tensors at dim in dtype; -1 on overflow. */
+double vb_dims_footprint(const vb_op *op, const int64_t *dim, vb_dtype t);
+
+/* ---- tensor.c ---- */
+/* A buffer with guard regions before and after (canaries), 64-byte aligned. */
+typedef struct {
+	void *data;
+	size_t bytes;
+	void *base;
+} vb_buf;
+int vb_buf_alloc(vb_buf *b, size_t bytes); /* 0, or -1 when out of memory */
+void vb_buf_free(vb_buf *b);
+/* 1 when both guard regions are intact. */
+int vb_buf_guard_ok(const vb_buf *b);
+
+/* One op's tensors at one size, all in one dtype. */
+typedef struct {
+	const vb_op *op;
+	int64_t dim[VB_MAX_DIMS];
+	vb_dtype dtype;
+	int n;
+	int64_t numel[VB_MAX_TENSORS];
+	vb_buf buf[VB_MAX_TENSORS];
+	void *ptr[VB_MAX_TENSORS];
+} vb_tensors;
+int vb_tensors_alloc(vb_tensors *ts, const vb_op *op, const int64_t *dim, vb_dtype t);
+void vb_tensors_free(vb_tensors *ts);
+/* Seeded inputs in float64: each value from (seed, op, tensor, chunk), so the
+ * same at any thread count; a backward op's inputs that its forward op
+ * produces are computed by the forward oracle. scale multiplies signed fills. */
+int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale);
+/* A backward op's forward inputs, filled as vb_fill_inputs fills them. */
+void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *bwd, uint64_t seed, double scale);
+/* The forward op's dims, by name, from the backward op's. */
+int vb_fwd_dims(const vb_op *bwd, const vb_op *fwd, const int64_t *dim, int64_t *fdim);
+/* Copies (converting) inputs, or everything, from src (float64) into dst. */
+void vb_tensors_convert(vb_tensors *dst, const vb_tensors *src, int inputs_only);
+/* Sets output tensors to NaN, so an unwritten element cannot pass. */
+void vb_tensors_poison_outputs(vb_tensors *ts);
+/* Index of a tensor whose guard was overwritten, or -1. */
+int vb_tensors_guard_broken(const vb_tensors *ts);
+double vb_load(const void *p, vb_dtype t, int64_t i);
+void vb_store(void *p, vb_dtype t, int64_t i, double v);
+
+/* ---- arena.c ---- */
+typedef struct vb_arena vb_arena;
+vb_arena *vb_arena_new(void);
+void vb_arena_reset(vb_arena *a); /* keeps the memory for the next call */
+size_t vb_arena_peak(const vb_arena *a);
+void vb_arena_free(vb_arena *a);
+
+/* ---- check.c ---- */
+typedef struct {
+	int pass;
+	const char *what; /* variant name, or "grad" */
+	double ratio;     /* max |err| / bound */
+	int tensor;       /* worst tensor */
+	int64_t index;    /* worst element */
+	double expected, actual;
+	char msg[256]; /* why it failed, for non-finite values, canaries, ... */
+} vb_check_result;
+
+/* The float64 reference for (op, dim, seed): inputs, oracle outputs, and
+ * the per-element error scale. */
+typedef struct {
+	vb_tensors in;  /* inputs as filled (outputs poisoned) */
+	vb_tensors out; /* after the oracle: expected outputs (and updated in/outs) */
+	vb_tensors mag; /* error scale of every output element */
+	uint64_t seed;
+	double scale;
+} vb_ref;
+int vb_ref_init(vb_ref *r, const vb_op *op, const int64_t *dim, uint64_t seed, double scale);
+void vb_ref_free(vb_ref *r);
+/* Runs variant vi on the reference inputs and compares every output element
+ * with the oracle. */
+void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res);
+/* Central finite differences of the forward op against a backward op's
+ * oracle, in float64. Returns 0 when the op has no forward op. */
+int vb_check_grad(const vb_op *op, const int64_t *dim, uint64_t seed, vb_check_result *res);
+void vb_check_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant, char *buf,
+                    size_t len);
+
+/* ---- nvtx.c ---- */
+void vb_range_push(const char *name);
+void vb_range_pop(void);
+
+/* ---- cuda bridge (harness/cuda.cu when built with CUDA) ---- */
+/* NULL when CUDA variants can run, else the reason they cannot. */
+const char *vb_cuda_unavailable(void);
+/* Runs a CUDA variant on host tensors: copies in, runs, copies back. */
+int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err, size_t errlen);
+/* Times a CUDA variant inside a Google Benchmark run (CUDA events as manual
+ * iteration time), with the NVTX range name around it. */
+struct vb_bm_state;
+int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws, const char *range,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,102 @@
+/* The op registry: every descriptor registers itself (VB_REGISTER_OP) into the
+ * vb_ops linker section; this walks it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+extern const vb_op *const __start_vb_ops[];
+extern const vb_op *const __stop_vb_ops[];
+
+/* The linker's order is an accident of the build: list by family, then name. */
+static const vb_op **sorted;
+
+static int by_family_name(const void *a, const void *b) {
+	const vb_op *x = *(const vb_op *const *)a, *y = *(const vb_op *const *)b;
+	int c = strcmp(x->family, y->family);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+size_t vb_op_count(void) { return (size_t)(__stop_vb_ops - __start_vb_ops); }
+
+const vb_op *vb_op_at(size_t i) {
+	if (!sorted) {
+		size_t n = vb_op_count();
+		sorted = VB_XMALLOC(sizeof *sorted * (n ? n : 1));
+		memcpy(sorted, __start_vb_ops, sizeof *sorted * n);
+		qsort(sorted, n, sizeof *sorted, by_family_name);
+	}
+	return sorted[i];
+}
+
+const vb_op *vb_op_find(const char *name) {
+	for (size_t i = 0; i < vb_op_count(); i++)
+		if (strcmp(vb_op_at(i)->name, name) == 0) return vb_op_at(i);
+	return NULL;
+}
+
+int vb_op_ndims(const vb_op *op) {
+	int n = 0;
+	while (n < VB_MAX_DIMS && op->dims[n])
+		n++;
+	return n;
+}
+
+int vb_op_ntensors(const vb_op *op) {
+	int n = 0;
+	while (n < VB_MAX_TENSORS && op->tensors[n].name)
+		n++;
+	return n;
+}
+
+int vb_op_nvariants(const vb_op *op) {
+	int n = 0;
+	while (n < VB_MAX_VARIANTS && op->variants[n].name)
+		n++;
+	return n;
+}
+
+int vb_op_nsizes(const vb_op *op) {
+	int n = 0;
+	while (n < VB_MAX_SIZES && op->sizes[n][0] > 0)
+		n++;
+	return n;
+}
+
+int vb_op_tensor_index(const vb_op *op, const char *name) {
+	for (int i = 0; i < vb_op_ntensors(op); i++)
+		if (strcmp(op->tensors[i].name, name) == 0) return i;
+	return -1;
+}
+
+int vb_op_variant_index(const vb_op *op, const char *name) {
+	for (int i = 0; i < vb_op_nvariants(op); i++)
+		if (strcmp(op->variants[i].name, name) == 0) return i;
+	return -1;
+}
+
+const char *vb_variant_unavailable(const vb_variant *v) {
+	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
+	if (v->device == VB_CUDA) return vb_cuda_unavailable();
+	return NULL;
+}
+
+double vb_unit_roundoff(const vb_variant *v) {
+	if (v->unit_roundoff > 0) return v->unit_roundoff;
+	switch (v->dtype) {
+	case VB_F64: return 0x1p-53;
+	case VB_BF16: return 0x1p-8;
+	case VB_F16: return 0x1p-11;
+	default: return 0x1p-24;
+	}
+}
+
+const char *vb_dtype_name(vb_dtype t) {
+	static const char *names[] = {"f32", "f64", "bf16", "f16"};
+	return names[t];
+}
+
+size_t vb_dtype_size(vb_dtype t) {
+	static const size_t sizes[] = {4, 8, 2, 2};
+	return sizes[t];
+}

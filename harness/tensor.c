@@ -1,0 +1,214 @@
+/* Tensor buffers (with canaries), seeded fills and dtype conversion. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+enum { GUARD = 256, ALIGN = 64, CHUNK = 4096 };
+static const unsigned char GUARD_BYTE = 0xCB;
+
+int vb_buf_alloc(vb_buf *b, size_t bytes) {
+	size_t padded = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+	if (padded < bytes || padded > SIZE_MAX - 2 * GUARD) return -1;
+	unsigned char *base = aligned_alloc(ALIGN, padded + 2 * GUARD);
+	if (!base) return -1;
+	memset(base, GUARD_BYTE, GUARD);
+	memset(base + GUARD + bytes, GUARD_BYTE, padded - bytes + GUARD);
+	b->base = base;
+	b->data = base + GUARD;
+	b->bytes = bytes;
+	return 0;
+}
+
+void vb_buf_free(vb_buf *b) {
+	free(b->base);
+	memset(b, 0, sizeof *b);
+}
+
+int vb_buf_guard_ok(const vb_buf *b) {
+	const unsigned char *lo = b->base, *hi = (const unsigned char *)b->data + b->bytes;
+	for (size_t i = 0; i < GUARD; i++)
+		if (lo[i] != GUARD_BYTE || hi[i] != GUARD_BYTE) return 0;
+	return 1;
+}
+
+int vb_tensors_alloc(vb_tensors *ts, const vb_op *op, const int64_t *dim, vb_dtype t) {
+	memset(ts, 0, sizeof *ts);
+	ts->op = op;
+	ts->dtype = t;
+	ts->n = vb_op_ntensors(op);
+	memcpy(ts->dim, dim, sizeof(int64_t) * (size_t)vb_op_ndims(op));
+	for (int i = 0; i < ts->n; i++) {
+		ts->numel[i] = vb_numel(op, i, dim);
+		if (vb_buf_alloc(&ts->buf[i], (size_t)ts->numel[i] * vb_dtype_size(t)) != 0) {
+			vb_tensors_free(ts);
+			return -1;
+		}
+		ts->ptr[i] = ts->buf[i].data;
+	}
+	return 0;
+}
+
+void vb_tensors_free(vb_tensors *ts) {
+	for (int i = 0; i < VB_MAX_TENSORS; i++)
+		if (ts->buf[i].base) vb_buf_free(&ts->buf[i]);
+	memset(ts->ptr, 0, sizeof ts->ptr);
+}
+
+/* ---- dtype conversion ---- */
+
+static uint16_t f32_to_bf16(float f) { /* round to nearest even */
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	if ((u & 0x7fffffff) > 0x7f800000) return (uint16_t)((u >> 16) | 0x40);
+	u += 0x7fff + ((u >> 16) & 1);
+	return (uint16_t)(u >> 16);
+}
+
+static float bf16_to_f32(uint16_t h) {
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+double vb_load(const void *p, vb_dtype t, int64_t i) {
+	switch (t) {
+	case VB_F64: return ((const double *)p)[i];
+	case VB_BF16: return bf16_to_f32(((const uint16_t *)p)[i]);
+	case VB_F16: return (double)((const _Float16 *)p)[i];
+	default: return ((const float *)p)[i];
+	}
+}
+
+void vb_store(void *p, vb_dtype t, int64_t i, double v) {
+	switch (t) {
+	case VB_F64: ((double *)p)[i] = v; break;
+	case VB_BF16: ((uint16_t *)p)[i] = f32_to_bf16((float)v); break;
+	case VB_F16: ((_Float16 *)p)[i] = (_Float16)v; break;
+	default: ((float *)p)[i] = (float)v; break;
+	}
+}
+
+/* ---- seeded fills ---- */
+
+static uint64_t fill_key(uint64_t seed, const char *op, const char *tensor) {
+	uint64_t s = seed;
+	uint64_t k = vb_splitmix64(&s);
+	k ^= vb_hash_str(op) * 0x9e3779b97f4a7c15ull;
+	s = k;
+	k = vb_splitmix64(&s) ^ vb_hash_str(tensor);
+	return k;
+}
+
+/* Uniform in [0,1) with 24 bits, so every value is exact in float32. */
+static double unit24(uint64_t r) { return (double)(r >> 40) * 0x1p-24; }
+
+static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, double scale) {
+	int64_t n = rows * cols;
+	if (f == VB_FILL_ONEHOT_ROW || f == VB_FILL_ONEHOT_COL) {
+		int64_t groups = f == VB_FILL_ONEHOT_ROW ? rows : cols, len = n / groups;
+		memset(x, 0, sizeof(double) * (size_t)n);
+		for (int64_t g = 0; g < groups; g++) {
+			uint64_t s = key ^ ((uint64_t)g * 0xd1b54a32d192ed03ull);
+			int64_t hot = (int64_t)(vb_splitmix64(&s) % (uint64_t)len);
+			if (f == VB_FILL_ONEHOT_ROW)
+				x[g * cols + hot] = 1;
+			else
+				x[hot * cols + g] = 1;
+		}
+		return;
+	}
+	for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
+		uint64_t s = key ^ ((uint64_t)(c0 / CHUNK) * 0xd1b54a32d192ed03ull);
+		vb_splitmix64(&s);
+		int64_t end = c0 + CHUNK < n ? c0 + CHUNK : n;
+		for (int64_t i = c0; i < end; i++) {
+			uint64_t r = vb_splitmix64(&s);
+			double u = unit24(r), sign = (r & 1) ? -1.0 : 1.0;
+			double v;
+			switch (f) {
+			case VB_FILL_POS: v = 0.1 + 0.9 * u; break;
+			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
+			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
+			default: v = sign * (0.1 + 0.9 * u) * scale; break;
+			}
+			x[i] = (double)(float)v;
+		}
+	}
+}
+
+static void tensor_shape(const vb_op *op, int ti, const int64_t *dim, int64_t *r, int64_t *c) {
+	const vb_tensor *t = &op->tensors[ti];
+	*r = t->rows == VB_ONE ? 1 : dim[t->rows];
+	*c = t->cols == VB_ONE ? 1 : dim[t->cols];
+}
+
+static void fill_one(vb_tensors *ts, const vb_op *keyop, int ti, uint64_t seed, double scale) {
+	int64_t r, c;
+	tensor_shape(ts->op, ti, ts->dim, &r, &c);
+	const vb_tensor *t = &ts->op->tensors[ti];
+	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), scale);
+}
+
+void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *op, uint64_t seed, double scale) {
+	for (int i = 0; i < f->n; i++)
+		if (f->op->tensors[i].dir != VB_OUT) fill_one(f, op, i, seed, scale);
+}
+
+int vb_fwd_dims(const vb_op *bwd, const vb_op *fwd, const int64_t *dim, int64_t *fdim) {
+	for (int i = 0; i < vb_op_ndims(fwd); i++) {
+		fdim[i] = -1;
+		for (int j = 0; j < vb_op_ndims(bwd); j++)
+			if (strcmp(fwd->dims[i], bwd->dims[j]) == 0) fdim[i] = dim[j];
+		if (fdim[i] < 0) return -1; /* the backward op must name every forward dim */
+	}
+	return 0;
+}
+
+int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
+	const vb_op *op = ref->op;
+	const vb_op *fwd = op->fwd ? vb_op_find(op->fwd) : NULL;
+	if (op->fwd && !fwd) return -1;
+	vb_tensors f = {0};
+	if (fwd) {
+		int64_t fdim[VB_MAX_DIMS] = {0};
+		if (vb_fwd_dims(op, fwd, ref->dim, fdim) != 0 || vb_tensors_alloc(&f, fwd, fdim, VB_F64) != 0) return -1;
+		vb_fill_fwd_inputs(&f, op, seed, scale);
+		vb_arena *ws = vb_arena_new();
+		fwd->oracle(&(vb_call){.dim = f.dim, .t = f.ptr, .ws = ws});
+		vb_arena_free(ws);
+	}
+	for (int i = 0; i < ref->n; i++) {
+		if (op->tensors[i].dir == VB_OUT) continue;
+		int j = fwd ? vb_op_tensor_index(fwd, op->tensors[i].name) : -1;
+		if (j >= 0 && f.numel[j] == ref->numel[i])
+			memcpy(ref->ptr[i], f.ptr[j], sizeof(double) * (size_t)ref->numel[i]);
+		else
+			fill_one(ref, op, i, seed, scale);
+	}
+	if (fwd) vb_tensors_free(&f);
+	return 0;
+}
+
+void vb_tensors_convert(vb_tensors *dst, const vb_tensors *src, int inputs_only) {
+	for (int i = 0; i < dst->n; i++) {
+		if (inputs_only && dst->op->tensors[i].dir == VB_OUT) continue;
+		for (int64_t k = 0; k < dst->numel[i]; k++)
+			vb_store(dst->ptr[i], dst->dtype, k, vb_load(src->ptr[i], src->dtype, k));
+	}
+}
+
+void vb_tensors_poison_outputs(vb_tensors *ts) {
+	for (int i = 0; i < ts->n; i++)
+		if (ts->op->tensors[i].dir == VB_OUT)
+			for (int64_t k = 0; k < ts->numel[i]; k++)
+				vb_store(ts->ptr[i], ts->dtype, k, NAN);
+}
+
+int vb_tensors_guard_broken(const vb_tensors *ts) {
+	for (int i = 0; i < ts->n; i++)
+		if (!vb_buf_guard_ok(&ts->buf[i])) return i;
+	return -1;
+}

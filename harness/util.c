@@ -1,0 +1,116 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+void vb_die(int code, const char *fmt, ...) {
+	va_list ap;
+	fflush(stdout);
+	fputs("vecbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void *vb_xmalloc_at(size_t bytes, const char *file, int line) {
+	void *p = malloc(bytes ? bytes : 1);
+	if (!p) vb_die(VB_EXIT_USAGE, "%s:%d: out of memory allocating %zu bytes", file, line, bytes);
+	return p;
+}
+
+int vb_write_file_atomic(const char *path, const void *data, size_t len) {
+	size_t n = strlen(path);
+	char *tmp = VB_XMALLOC(n + 32);
+	snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) goto fail_free;
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR) continue;
+			goto fail_close;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0 && errno != EINVAL) goto fail_close;
+	if (close(fd) != 0) goto fail_unlink;
+	if (rename(tmp, path) != 0) goto fail_unlink;
+	free(tmp);
+	return 0;
+fail_close: {
+	int e = errno;
+	close(fd);
+	errno = e;
+}
+fail_unlink: {
+	int e = errno;
+	unlink(tmp);
+	errno = e;
+}
+fail_free:
+	free(tmp);
+	return -1;
+}
+
+char *vb_read_file(const char *path, size_t max_bytes, size_t *len) {
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		fclose(f);
+		errno = EFBIG;
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t got = fread(buf, 1, (size_t)st.st_size, f);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[got] = 0;
+	if (len) *len = got;
+	return buf;
+}
+
+double vb_now(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t vb_hash_str(const char *s) { /* FNV-1a */
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+uint64_t vb_splitmix64(uint64_t *state) {
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}

@@ -1,0 +1,123 @@
+/* vecbench: the op descriptor, the one variant signature, and the helpers
+ * kernels may use. Everything an op family needs is declared here. */
+#ifndef VB_H
+#define VB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 16, VB_MAX_SIZES = 8 };
+
+/* Storage type of a variant's tensors. The harness converts the seeded
+ * float64 inputs to it and the outputs back, so every variant is checked
+ * against the same oracle. */
+typedef enum { VB_F32 = 0, VB_F64, VB_BF16, VB_F16 } vb_dtype;
+
+/* Where a variant runs: host memory or CUDA device memory. */
+typedef enum { VB_CPU = 0, VB_CUDA } vb_device;
+
+typedef enum { VB_IN = 0, VB_OUT, VB_INOUT } vb_dir;
+
+/* How an input is filled: always mixed, never all-equal values. */
+typedef enum {
+	VB_FILL_SIGNED = 0, /* +-[0.1, 1), random sign */
+	VB_FILL_POS,        /* [0.1, 1) */
+	VB_FILL_PROB,       /* (0.02, 0.98): probabilities, sigmoid outputs */
+	VB_FILL_ONEHOT_ROW, /* each row one-hot: labels, examples in rows */
+	VB_FILL_ONEHOT_COL, /* each column one-hot: labels, examples in columns */
+	VB_FILL_LOGIT_BIG,  /* +-[100, 1000): logits that overflow exp */
+} vb_fill;
+
+/* Tensor shape entries: a dim index, or one of these. */
+#define VB_ONE (-1)
+
+typedef struct {
+	const char *name;
+	vb_dir dir;
+	int8_t rows, cols; /* dim index or VB_ONE; row-major storage */
+	vb_fill fill;
+} vb_tensor;
+
+struct vb_arena;
+
+/* The one signature every variant, oracle and magnitude function has.
+ * dim[] follows the op's dim order, t[] its tensor order. Output tensors
+ * arrive poisoned (NaN) and must be written completely. */
+typedef struct {
+	const int64_t *dim;
+	void *const *t;
+	struct vb_arena *ws;
+} vb_call;
+
+typedef void (*vb_fn)(const vb_call *c);
+
+typedef struct {
+	const char *name; /* loop, semi, vec, cuda_loop, cuda_vec, vec_bf16, ... */
+	vb_fn fn;         /* NULL: not built in (weak symbol), shown as unavailable */
+	vb_dtype dtype;
+	vb_device device;
+	/* Unit roundoff of the variant's arithmetic when it differs from its
+	 * storage type (tf32 math on float32 storage, vector exp ulps); 0: from dtype. */
+	double unit_roundoff;
+} vb_variant;
+
+typedef struct vb_op {
+	const char *name;
+	const char *family;
+	const char *seed;    /* the seed section the op comes from */
+	const char *summary; /* one line of math */
+	const char *dims[VB_MAX_DIMS];
+	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sweep; zero row ends */
+	vb_tensor tensors[VB_MAX_TENSORS];        /* name NULL ends */
+	double (*flops)(const int64_t *dim);
+	double (*bytes)(const int64_t *dim); /* compulsory traffic of float32 storage */
+	vb_fn oracle;                        /* float64 */
+	/* Error scale per output element, float64: the bound is
+	 * u * mag. NULL: depth(dim) * oracle(|inputs|), right for sums of
+	 * products where mag = K * sum|terms|. */
+	vb_fn mag;
+	double (*depth)(const int64_t *dim);
+	const char *fwd; /* forward op a backward op differentiates, or NULL */
+	vb_variant variants[VB_MAX_VARIANTS];
+} vb_op;
+
+/* Registration: the descriptor itself is the registry row. It lands in a
+ * linker section the harness walks, so no harness file lists ops. */
+#define VB_REGISTER_OP(op)                                                     \
+	__attribute__((used, section("vb_ops"))) const vb_op *const vb_op_ptr_##op = &(op)
+
+/* Variant helpers for descriptors. */
+#define VB_LOOP(f) {.name = "loop", .fn = (f), .dtype = VB_F32}
+#define VB_SEMI(f) {.name = "semi", .fn = (f), .dtype = VB_F32}
+#define VB_VEC(f) {.name = "vec", .fn = (f), .dtype = VB_F32}
+#define VB_CUDA_LOOP(f) {.name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
+#define VB_CUDA_VEC(f) {.name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
+
+/* GPU variants live in kernels/cuda and are linked only when CUDA is built;
+ * a weak declaration leaves the pointer NULL otherwise. */
+#define VB_WEAK_KERNEL(f) __attribute__((weak)) void f(const vb_call *c)
+
+/* Scratch memory for kernels: tracked (peak workspace per variant) and
+ * reused across timed iterations, so allocation stays off the hot path. */
+void *vb_scratch(const vb_call *c, size_t bytes);
+
+/* Checked allocation; dies with file:line on failure. */
+void *vb_xmalloc_at(size_t bytes, const char *file, int line);
+#define VB_XMALLOC(bytes) vb_xmalloc_at((bytes), __FILE__, __LINE__)
+
+/* Dims and tensors by name, for ops that read better that way. */
+static inline int64_t vb_numel(const vb_op *op, int ti, const int64_t *dim) {
+	const vb_tensor *t = &op->tensors[ti];
+	int64_t r = t->rows == VB_ONE ? 1 : dim[t->rows];
+	int64_t c = t->cols == VB_ONE ? 1 : dim[t->cols];
+	return r * c;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

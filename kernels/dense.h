@@ -1,0 +1,20 @@
+/* Dense layer variants: reference/dense.c (oracle, loop), kernels/cpu/dense.c
+ * (vec), kernels/cuda/dense.cu (cuda_*). */
+#ifndef VB_KERNELS_DENSE_H
+#define VB_KERNELS_DENSE_H
+#include "vb.h"
+
+void dense_fwd_vec(const vb_call *c);
+void dense_fwd_cm_vec(const vb_call *c);
+void dense_bwd_vec(const vb_call *c);
+void dense_bwd_cm_vec(const vb_call *c);
+
+VB_WEAK_KERNEL(dense_fwd_cuda_loop);
+VB_WEAK_KERNEL(dense_fwd_cuda_vec);
+VB_WEAK_KERNEL(dense_fwd_cm_cuda_loop);
+VB_WEAK_KERNEL(dense_fwd_cm_cuda_vec);
+VB_WEAK_KERNEL(dense_bwd_cuda_loop);
+VB_WEAK_KERNEL(dense_bwd_cuda_vec);
+VB_WEAK_KERNEL(dense_bwd_cm_cuda_loop);
+VB_WEAK_KERNEL(dense_bwd_cm_cuda_vec);
+#endif

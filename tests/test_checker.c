@@ -1,0 +1,147 @@
+/* The checker on its own: deliberately wrong dense kernels must each be
+ * caught, and the right ones must pass, at odd sizes and several seeds. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dense.h"
+#include "harness.h"
+
+extern const vb_op dense_fwd, dense_bwd, dense_fwd_cm;
+
+enum { M, D, H };
+
+/* Z = X W + b, reading W as if it were d x h. */
+static void fwd_transposed_w(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
+	float *Z = c->t[3];
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < h; j++) {
+			float z = b[j];
+			for (int64_t k = 0; k < d; k++)
+				z += X[i * d + k] * W[(k * h + j) % (h * d)];
+			Z[i * h + j] = z;
+		}
+}
+
+static void fwd_no_bias(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const float *X = c->t[0], *W = c->t[1];
+	float *Z = c->t[3];
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < h; j++) {
+			float z = 0;
+			for (int64_t k = 0; k < d; k++)
+				z += X[i * d + k] * W[j * d + k];
+			Z[i * h + j] = z;
+		}
+}
+
+static void fwd_off_by_one(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
+	float *Z = c->t[3];
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < h; j++) {
+			float z = b[j];
+			for (int64_t k = 0; k < d - 1; k++)
+				z += X[i * d + k] * W[j * d + k];
+			Z[i * h + j] = z;
+		}
+}
+
+/* Leaves the last row unwritten: the poisoned output must catch it. */
+static void fwd_skips_last_row(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
+	float *Z = c->t[3];
+	for (int64_t i = 0; i + 1 < m; i++)
+		for (int64_t j = 0; j < h; j++) {
+			float z = b[j];
+			for (int64_t k = 0; k < d; k++)
+				z += X[i * d + k] * W[j * d + k];
+			Z[i * h + j] = z;
+		}
+}
+
+/* Writes one element past the end of Z: the canary must catch it. */
+static void fwd_overruns(const vb_call *c) {
+	dense_fwd_vec(c);
+	float *Z = c->t[3];
+	Z[c->dim[M] * c->dim[H]] = 1.0f;
+}
+
+/* db summed over the wrong axis (over units instead of examples). */
+static void bwd_db_wrong_axis(const vb_call *c) {
+	dense_bwd_vec(c);
+	int64_t m = c->dim[M], h = c->dim[H];
+	const float *dZ = c->t[2];
+	float *db = c->t[4];
+	for (int64_t j = 0; j < h; j++) {
+		float s = 0;
+		for (int64_t k = 0; k < h; k++)
+			s += dZ[(j % m) * h + k];
+		db[j] = s;
+	}
+}
+
+/* dense_bwd's oracle with dW 1% too large: only the gradient check sees it. */
+static void bwd_oracle_scaled(const vb_call *c) {
+	dense_bwd.oracle(c);
+	double *dW = c->t[3];
+	for (int64_t k = 0; k < c->dim[H] * c->dim[D]; k++)
+		dW[k] *= 1.01;
+}
+
+static int failures;
+
+static void expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
+	vb_op op = *base;
+	memset(op.variants, 0, sizeof op.variants);
+	op.variants[0] = (vb_variant){.name = label, .fn = fn, .dtype = VB_F32};
+	vb_ref r;
+	if (vb_ref_init(&r, &op, dim, seed, 1.0) != 0) {
+		printf("FAIL %s: vb_ref_init\n", label);
+		failures++;
+		return;
+	}
+	vb_check_result res;
+	vb_check_variant(&r, 0, &res);
+	vb_ref_free(&r);
+	int ok = res.pass == should_pass;
+	printf("%s %-20s %s m=%lld d=%lld h=%lld seed=%llu: %s (err/bound %.3g) %s\n", ok ? "ok  " : "FAIL", label,
+	       op.name, (long long)dim[0], (long long)dim[1], (long long)dim[2], (unsigned long long)seed,
+	       res.pass ? "passed" : "caught", res.ratio, res.msg);
+	if (!ok) failures++;
+}
+
+int main(void) {
+	const int64_t sizes[][3] = {{1, 1, 1}, {3, 17, 5}, {17, 33, 127}, {33, 3, 17}, {127, 64, 31}};
+	for (uint64_t seed = 1; seed <= 3; seed++)
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			const int64_t *dim = sizes[s];
+			expect(&dense_fwd, dense_fwd_vec, "vec", 1, dim, seed);
+			expect(&dense_bwd, dense_bwd_vec, "vec", 1, dim, seed);
+			expect(&dense_fwd_cm, dense_fwd_cm_vec, "vec", 1, dim, seed);
+			expect(&dense_fwd, fwd_no_bias, "missing_bias", 0, dim, seed);
+			expect(&dense_fwd, fwd_off_by_one, "off_by_one", 0, dim, seed);
+			expect(&dense_fwd, fwd_overruns, "overrun", 0, dim, seed);
+			if (dim[0] > 1) expect(&dense_fwd, fwd_skips_last_row, "unwritten_row", 0, dim, seed);
+			if (dim[1] > 1 && dim[2] > 1) expect(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
+			if (dim[0] > 1 && dim[2] > 1) expect(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
+		}
+	/* The gradient check itself: dense_bwd's oracle against differences of dense_fwd. */
+	vb_check_result g;
+	vb_check_grad(&dense_bwd, (const int64_t[]){7, 5, 3}, 1, &g);
+	printf("%s grad check dense_bwd: err/tol %.3g %s\n", g.pass ? "ok  " : "FAIL", g.ratio, g.msg);
+	if (!g.pass) failures++;
+	/* ...and it fails when the backward oracle is wrong (dW off by 1%). */
+	vb_op bad = dense_bwd;
+	bad.oracle = bwd_oracle_scaled;
+	vb_check_grad(&bad, (const int64_t[]){7, 5, 3}, 1, &g);
+	printf("%s grad check catches a wrong dW: %s\n", !g.pass ? "ok  " : "FAIL", g.msg);
+	if (g.pass) failures++;
+	printf("%d failure(s)\n", failures);
+	return failures != 0;
+}
