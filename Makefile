@@ -4,10 +4,14 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 OUT ?= results/latest.json
+PLOTS ?= results/plots
+REPORT ?= results/report.md
 # Build and run dependencies, from Debian's archive.
-APT_PKGS = cmake make g++ pkg-config libopenblas-openmp-dev libbenchmark-dev libcjson-dev gnuplot-nox
+APT_PKGS = cmake make g++ pkg-config libopenblas-openmp-dev libbenchmark-dev libcjson-dev libsleef-dev gnuplot-nox
+# valgrind: `run --count-instructions` (make baseline/compare INSTR=1, the deterministic gate test).
+APT_PKGS += valgrind
 
-.PHONY: all deps configure build bench test clean
+.PHONY: all deps configure build bench plots test test-valgrind baseline compare clean
 
 all: build
 
@@ -33,13 +37,68 @@ configure: deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Checks every variant, then times them; QUICK=1 for a short run.
+# The plots (PNG, SVG and their .dat) and the report, from $(OUT) alone.
+DRAW = $(BUILD)/vecbench plot $(OUT) --out $(PLOTS) && $(BUILD)/vecbench report $(OUT) --plots $(PLOTS) --out $(REPORT)
+
+# Checks every variant, then times them; QUICK=1 for a short run, RECALIBRATE=1
+# to measure the roofline again. Ends with the plots and the report, also when
+# a check failed (exit 1: results written).
 bench: build
 	@mkdir -p $(dir $(OUT))
-	$(BUILD)/vecbench run $(if $(QUICK),--quick) --out $(OUT)
+	$(BUILD)/vecbench run $(if $(QUICK),--quick) $(if $(RECALIBRATE),--recalibrate) --out $(OUT); rc=$$?; \
+	  if [ $$rc -le 1 ]; then $(DRAW) || exit 2; fi; exit $$rc
+
+# Redraws the plots and the report from $(OUT) (an old run too).
+plots: build
+	$(DRAW)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The core tests under valgrind memcheck: zero errors, zero definite leaks.
+# A build of its own without CUDA, kernels for AVX2 (valgrind has no AVX-512).
+VG_BUILD ?= build-valgrind
+VALGRIND = valgrind -q --error-exitcode=1 --errors-for-leak-kinds=definite --leak-check=full \
+	--show-leak-kinds=definite --track-origins=yes
+test-valgrind: deps
+	@command -v valgrind >/dev/null || { echo "test-valgrind needs valgrind: apt-get install -y valgrind"; exit 1; }
+	cmake -S . -B $(VG_BUILD) -DCMAKE_BUILD_TYPE=Release -DVB_CUDA=OFF -DVB_FLAGS_KERNELS="-O3 -march=x86-64-v3" \
+	  $(CMAKE_FLAGS)
+	cmake --build $(VG_BUILD) -j $(JOBS) --target vecbench test_checker test_shim
+	$(VALGRIND) $(VG_BUILD)/tests/test_checker >$(VG_BUILD)/vg.log || { tail -n 30 $(VG_BUILD)/vg.log; exit 1; }
+	$(VALGRIND) $(VG_BUILD)/tests/test_shim
+	@# every op at size 5 in every dim: all variants, oracles and gradient checks
+	dims=$$($(VG_BUILD)/vecbench list --json | /usr/bin/python3 -c \
+	  'import json,sys; print(",".join(sorted({d + "=5" for o in json.load(sys.stdin) for d in o["dims"]})))') && \
+	$(VALGRIND) $(VG_BUILD)/vecbench check --dims "$$dims" >$(VG_BUILD)/vg.log || { tail -n 30 $(VG_BUILD)/vg.log; exit 1; }
+	@echo "test-valgrind: no memcheck errors, no definite leaks"
+
+# Regression gate. `make baseline` files a run under $(BASELINES)/<machine-id>.json
+# (vecbench machine-id; written atomically); `make compare` runs the same
+# selection again and compares: non-zero exit when a kernel is SLOWER.
+# Both take OPS=REGEX DIMS=m=..,d=.. QUICK=1 REPS=N (>= 9) BENCH_ARGS='Google
+# Benchmark flags'; compare also THRESHOLD=PCT and BASELINE=FILE. INSTR=1 counts
+# instructions under callgrind instead of timing (deterministic: for CI).
+REPS ?= 9
+BASELINES ?= results/baselines
+COMPARE_OUT ?= results/compare$(if $(INSTR),-instructions).json
+GATE_RUN = $(if $(INSTR),--count-instructions,--repetitions $(REPS)) $(if $(OPS),--op '$(OPS)') \
+	$(if $(DIMS),--dims '$(DIMS)') $(if $(QUICK),--quick) $(if $(and $(BENCH_ARGS),$(if $(INSTR),,1)),-- $(BENCH_ARGS))
+GATE_FILE = $(BASELINES)/$$id$(if $(INSTR),-instructions).json
+
+baseline: build
+	@mkdir -p $(BASELINES)
+	@id=$$($(BUILD)/vecbench machine-id) || exit 2; \
+	echo "baseline: $(GATE_FILE)"; \
+	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(GATE_FILE)
+
+compare: build
+	@id=$$($(BUILD)/vecbench machine-id) || exit 2; \
+	base=$(if $(BASELINE),$(BASELINE),$(GATE_FILE)); \
+	[ -f "$$base" ] || { echo "make compare: no baseline $$base: run 'make baseline' (same options) first"; exit 2; }; \
+	mkdir -p $(dir $(COMPARE_OUT)); \
+	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(COMPARE_OUT) || exit $$?; \
+	$(BUILD)/vecbench compare "$$base" $(COMPARE_OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 clean:
 	rm -rf $(BUILD)

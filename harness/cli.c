@@ -1,4 +1,5 @@
 /* Command-line front door: option parsing, selection of ops, `list`, main. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
@@ -57,7 +58,8 @@ const char *vb_opt_get(vb_opt *opts, int nopts, const char *name) {
 uint64_t vb_parse_u64(const char *what, const char *s) {
 	char *end;
 	errno = 0;
-	if (*s == '-' || *s == '+') vb_die(VB_EXIT_USAGE, "bad %s '%s': expected a non-negative integer", what, s);
+	/* strtoull would skip blanks and negate a '-': " -1" must not become 2^64 - 1. */
+	if (!isdigit((unsigned char)*s)) vb_die(VB_EXIT_USAGE, "bad %s '%s': expected a non-negative integer", what, s);
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s || *end) vb_die(VB_EXIT_USAGE, "bad %s '%s': expected a non-negative integer", what, s);
 	return v;

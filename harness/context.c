@@ -76,4 +76,5 @@ void vb_context_register(void) {
 		vb_context_get(i, &key, value, sizeof value);
 		vb_bm_add_context(key, value);
 	}
+	vb_cuda_context_register();
 }

@@ -148,5 +148,8 @@ int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err,
 struct vb_bm_state;
 int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws, const char *range,
                   char *err, size_t errlen);
+/* Device facts and measured limits (copy bandwidth, cuBLAS peaks) into the
+ * results context when a device is usable; nothing otherwise. */
+void vb_cuda_context_register(void);
 
 #endif

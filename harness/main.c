@@ -1,6 +1,8 @@
 /* vecbench: loop versus vectorized neural-network ops, checked and timed. */
 #include <string.h>
 
+#include "prof.h"
+#include "regress.h"
 #include "report.h"
 
 static void usage(FILE *f) {
@@ -11,9 +13,19 @@ static void usage(FILE *f) {
 	      "                                                  backward ops against finite differences\n"
 	      "  run   [--op REGEX] [--variant V[,V]] [--dims ...] [--seed N] [--quick] [--quiet]\n"
 	      "        [--out FILE] [-- <Google Benchmark flags>]  check, then time through Google Benchmark\n"
+	      "        [--recalibrate]                           measure the roofline again (else cached per machine)\n"
+	      "        [--repetitions N]                         N repetitions of each benchmark (compare: 9)\n"
+	      "        [--count-instructions]                    instructions per call (callgrind), not times\n"
+	      "  compare BASE NEW [--threshold PCT] [--alpha A] [--instr-threshold PCT]\n"
+	      "          [--machine-independent | --same-machine]  regression gate over two result files:\n"
+	      "                                                  exit 1 when a benchmark is SLOWER\n"
+	      "  machine-id                                      the name baselines are filed under\n"
+	      "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
+	      "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n"
+	      "  report RESULTS --out FILE [--plots DIR]         Markdown report of a results JSON and its plots\n"
 	      "  dump  OP [--dims ...] [--seed N] [--variant V] --out DIR\n"
 	      "                                                  inputs and outputs as NumPy .npy files\n"
-	      "exit status: 0 ok, 1 a check failed, 2 bad input\n",
+	      "exit status: 0 ok, 1 a check failed (compare: a benchmark is SLOWER), 2 bad input\n",
 	      f);
 }
 
@@ -28,5 +40,9 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "check")) return vb_cmd_check(argc - 2, argv + 2);
 	if (!strcmp(cmd, "run")) return vb_cmd_run(argc - 2, argv + 2);
 	if (!strcmp(cmd, "dump")) return vb_cmd_dump(argc - 2, argv + 2);
+	if (!strcmp(cmd, "plot")) return vb_cmd_plot(argc - 2, argv + 2);
+	if (!strcmp(cmd, "report")) return vb_cmd_report(argc - 2, argv + 2);
+	if (!strcmp(cmd, "compare")) return vb_cmd_compare(argc - 2, argv + 2);
+	if (!strcmp(cmd, "machine-id")) return vb_cmd_machine_id(argc - 2, argv + 2);
 	vb_die(VB_EXIT_USAGE, "unknown command '%s' (see 'vecbench help')", cmd);
 }

@@ -10,13 +10,30 @@
 #include "harness.h"
 
 void vb_die(int code, const char *fmt, ...) {
-	va_list ap;
-	fflush(stdout);
-	fputs("vecbench: ", stderr);
+	enum { KEEP = 1000 }; /* a message longer than 2 * KEEP keeps its head and tail */
+	char head[2 * KEEP + 8];
+	va_list ap, ap2;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	va_copy(ap2, ap);
+	int n = vsnprintf(head, sizeof head, fmt, ap);
+	if (n >= (int)sizeof head) {
+		char *all = malloc((size_t)n + 1); /* may fail: we may be dying of out of memory */
+		if (all) {
+			vsnprintf(all, (size_t)n + 1, fmt, ap2);
+			memcpy(head + KEEP, " ... ", 5);
+			memcpy(head + KEEP + 5, all + n - KEEP, KEEP + 1);
+			free(all);
+		} else {
+			strcpy(head + KEEP, " ...");
+		}
+	}
+	va_end(ap2);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* One line whatever the user typed: control characters (newlines) become '?'. */
+	for (char *p = head; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+	fflush(stdout);
+	fprintf(stderr, "vecbench: %s\n", head);
 	exit(code);
 }
 

@@ -96,6 +96,12 @@ typedef struct vb_op {
 #define VB_VEC(f) {.name = "vec", .fn = (f), .dtype = VB_F32}
 #define VB_CUDA_LOOP(f) {.name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
 #define VB_CUDA_VEC(f) {.name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
+/* GPU precision variants. TF32 keeps float32 storage but multiplies inputs
+ * cut to a 10-bit fraction: u = 2^-10 holds whether the cut rounds (2^-11)
+ * or truncates, which cuBLAS does not specify. Half storage: u from dtype. */
+#define VB_CUDA_TF32(f) {.name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-10}
+#define VB_CUDA_FP16(f) {.name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA}
+#define VB_CUDA_BF16(f) {.name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA}
 
 /* GPU variants live in kernels/cuda and are linked only when CUDA is built;
  * a weak declaration leaves the pointer NULL otherwise. */

@@ -5,6 +5,7 @@
 #include "vb.h"
 
 void dense_fwd_vec(const vb_call *c);
+void dense_fwd_vec_f64(const vb_call *c); /* float64 storage, dgemm */
 void dense_fwd_cm_vec(const vb_call *c);
 void dense_bwd_vec(const vb_call *c);
 void dense_bwd_cm_vec(const vb_call *c);
@@ -17,4 +18,10 @@ VB_WEAK_KERNEL(dense_bwd_cuda_loop);
 VB_WEAK_KERNEL(dense_bwd_cuda_vec);
 VB_WEAK_KERNEL(dense_bwd_cm_cuda_loop);
 VB_WEAK_KERNEL(dense_bwd_cm_cuda_vec);
+VB_WEAK_KERNEL(dense_fwd_cuda_tf32);
+VB_WEAK_KERNEL(dense_fwd_cuda_fp16);
+VB_WEAK_KERNEL(dense_fwd_cuda_bf16);
+VB_WEAK_KERNEL(dense_bwd_cuda_tf32);
+VB_WEAK_KERNEL(dense_bwd_cuda_fp16);
+VB_WEAK_KERNEL(dense_bwd_cuda_bf16);
 #endif

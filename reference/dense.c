@@ -187,13 +187,15 @@ static double fwd_flops(const int64_t *n) { return 2.0 * n[M] * n[D] * n[H] + n[
 static double fwd_bytes(const int64_t *n) {
 	return 4.0 * (n[M] * n[D] + n[H] * n[D] + n[H] + n[M] * n[H]);
 }
-static double fwd_depth(const int64_t *n) { return n[D] + 1.0; }
+/* d products and the bias per output, plus the rounding of 16-bit inputs
+ * and output (the GPU's fp16/bf16 variants: 3u of sum|terms| at d = 1). */
+static double fwd_depth(const int64_t *n) { return n[D] + 4.0; }
 static double bwd_flops(const int64_t *n) { return 4.0 * n[M] * n[D] * n[H] + n[M] * n[H]; }
 static double bwd_bytes(const int64_t *n) {
 	return 4.0 * (2 * n[M] * n[D] + 2 * n[H] * n[D] + n[M] * n[H] + n[H]);
 }
-/* dW and db sum over m examples, dX over h units. */
-static double bwd_depth(const int64_t *n) { return (n[M] > n[H] ? n[M] : n[H]) + 1.0; }
+/* dW and db sum over m examples, dX over h units; + 2 for 16-bit storage. */
+static double bwd_depth(const int64_t *n) { return (n[M] > n[H] ? n[M] : n[H]) + 2.0; }
 
 /* The seed's NumPy example (W 100x50, X 50x1000), a training-sized layer,
  * and a large, out-of-cache one. */
@@ -215,7 +217,10 @@ const vb_op dense_fwd = {
     .oracle = dense_fwd_oracle,
     .depth = fwd_depth,
     .variants = {VB_LOOP(dense_fwd_loop), VB_VEC(dense_fwd_vec),
-                 VB_CUDA_LOOP(dense_fwd_cuda_loop), VB_CUDA_VEC(dense_fwd_cuda_vec)},
+                 {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
+                 VB_CUDA_LOOP(dense_fwd_cuda_loop), VB_CUDA_VEC(dense_fwd_cuda_vec),
+                 VB_CUDA_TF32(dense_fwd_cuda_tf32), VB_CUDA_FP16(dense_fwd_cuda_fp16),
+                 VB_CUDA_BF16(dense_fwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_fwd);
 
@@ -258,7 +263,9 @@ const vb_op dense_bwd = {
     .depth = bwd_depth,
     .fwd = "dense_fwd",
     .variants = {VB_LOOP(dense_bwd_loop), VB_VEC(dense_bwd_vec),
-                 VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec)},
+                 VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec),
+                 VB_CUDA_TF32(dense_bwd_cuda_tf32), VB_CUDA_FP16(dense_bwd_cuda_fp16),
+                 VB_CUDA_BF16(dense_bwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_bwd);
 

@@ -24,20 +24,80 @@ SIZES = (3, 7, 13)
 SEEDS = (1, 2, 3)
 
 
-def sigmoid(z):
-    return torch.sigmoid(z)
-
-
 # Forward ops: op name -> f(tensors, dims) -> {output name: tensor}. Each
 # mirrors the op's summary in `vecbench list`.
+def xent(z, y, m):
+    return -(y * torch.log_softmax(z, dim=1)).sum() / m
+
+
+def bce(a, y, m):
+    return -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum() / m
+
+
+def mlp_loss(t, d):
+    a1 = torch.relu(t["X"] @ t["W1"].T + t["b1"])
+    a2 = torch.relu(a1 @ t["W2"].T + t["b2"])
+    return xent(a2 @ t["W3"].T + t["b3"], t["Y"], d["m"])
+
+
 FWD = {
     "dense_fwd": lambda t, d: {"Z": t["X"] @ t["W"].T + t["b"]},
     "dense_fwd_cm": lambda t, d: {"Z": t["W"] @ t["X"] + t["b"]},
+    "dense_act_fwd": lambda t, d: {"A": torch.relu(t["X"] @ t["W"].T + t["b"])},
+    "bias_add": lambda t, d: {"Y": t["Z"] + t["b"]},
+    "bias_add_cm": lambda t, d: {"Y": t["Z"] + t["b"]},
+    "relu_fwd": lambda t, d: {"A": torch.relu(t["Z"])},
+    "sigmoid_fwd": lambda t, d: {"A": torch.sigmoid(t["Z"])},
+    "tanh_fwd": lambda t, d: {"A": torch.tanh(t["Z"])},
+    "softmax_fwd": lambda t, d: {"A": torch.softmax(t["Z"], dim=1)},
+    "softmax_unstable_fwd": lambda t, d: {"A": torch.softmax(t["Z"], dim=1)},
+    "mse_loss": lambda t, d: {"L": ((t["A"] - t["Y"]) ** 2).sum() / (2 * d["m"])},
+    "bce_loss": lambda t, d: {"L": bce(t["A"], t["Y"], d["m"])},
+    "softmax_xent_loss": lambda t, d: {"L": xent(t["Z"], t["Y"], d["m"])},
+    "mlp_fwd": lambda t, d: {"L": mlp_loss(t, d)},
+    "nn2_fwd": lambda t, d: {"J": bce(torch.sigmoid(torch.sigmoid(t["X"] @ t["Theta1"].T) @ t["Theta2"].T),
+                                      t["Y"], d["m"])},
+    "linreg_cost": lambda t, d: {"J": ((t["X"] @ t["theta"] - t["y"]) ** 2).sum() / (2 * d["m"])},
+    "logreg_cost": lambda t, d: {"J": bce(torch.sigmoid(t["X"] @ t["theta"]), t["y"], d["m"])},
 }
 
-# Ops whose check does not fit the generic forms below: op -> f(tensors, dims)
+
+def grad_through(z_of, act, t):
+    """Autograd of act at Z recovered from the forward output A (the backward
+    op takes A, as the textbook does): returns dZ for upstream dA."""
+    z = z_of(t["A"]).requires_grad_(True)
+    (act(z) * t["dA"]).sum().backward()
+    return {"dZ": z.grad}
+
+
+def dense_act_bwd(t, d):
+    """relu(X W^T + c) with c chosen so that the pre-activation is A where A > 0
+    and negative where A = 0: autograd then gives dX, dW and db = sum_i dc."""
+    X = t["X"].clone().requires_grad_(True)
+    W = t["W"].clone().requires_grad_(True)
+    target = torch.where(t["A"] > 0, t["A"], -torch.ones_like(t["A"]))
+    c = (target - (t["X"] @ t["W"].T)).requires_grad_(True)
+    (torch.relu(X @ W.T + c) * t["dA"]).sum().backward()
+    return {"dX": X.grad, "dW": W.grad, "db": c.grad.sum(0, keepdim=True)}
+
+
+def mlp_train_step(t, d):
+    names = ("W1", "b1", "W2", "b2", "W3", "b3")
+    p = {k: t["in_" + k].clone().requires_grad_(True) for k in names}
+    mlp_loss({**p, "X": t["X"], "Y": t["Y"]}, d).backward()
+    return {k: p[k] - 0.01 * p[k].grad for k in names}
+
+
+# Ops whose check does not fit the generic forms: op -> f(tensors, dims)
 # returning the expected outputs.
-CUSTOM = {}
+CUSTOM = {
+    "sigmoid_bwd": lambda t, d: grad_through(torch.logit, torch.sigmoid, t),
+    "tanh_bwd": lambda t, d: grad_through(torch.atanh, torch.tanh, t),
+    # rows of A sum to 1, so softmax(log A) = A
+    "softmax_bwd": lambda t, d: grad_through(torch.log, lambda z: torch.softmax(z, dim=1), t),
+    "dense_act_bwd": dense_act_bwd,
+    "mlp_train_step": mlp_train_step,
+}
 
 
 def run(*args):

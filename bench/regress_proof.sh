@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Timing proofs of the regression gate (issue 6), for a quiet machine, not CI:
+#   A/A        PAIRS pairs of runs of the same build: no SLOWER in any pair;
+#   +25%       VB_INJECT_SLOWDOWN=$TARGET:25: the target SLOWER in every trial;
+#   +10%       VB_INJECT_SLOWDOWN=$TARGET:10: the target SLOWER in >= MIN10 of PAIRS trials;
+#   others     no other benchmark flagged (SLOWER or FASTER) in any injection trial.
+# Each trial runs A, +10%, B, +25% (in that order, so each injected run is
+# compared with the run just before it) and compares A-B, A-(+10%), B-(+25%).
+# Prints one line per trial and a verdict; exit 0 on PASS, 1 on FAIL, 2 on error.
+#
+# Usage: bench/regress_proof.sh [BUILD_DIR]      (default: build; `make build` first)
+# Settings (environment): PAIRS=10 REPS=9 MIN_TIME=0.05 OPS='^dense_(fwd|bwd)$'
+#   DIMS=m=64,d=128,h=64 TARGET=dense_fwd/vec MIN10=9 OUTDIR=results/regress-proof
+# About 2-3 minutes with the defaults.
+set -uo pipefail
+build=${1:-build}
+vb=$build/vecbench
+PAIRS=${PAIRS:-10}
+REPS=${REPS:-9}
+MIN_TIME=${MIN_TIME:-0.05}
+OPS=${OPS:-'^dense_(fwd|bwd)$'}
+DIMS=${DIMS:-m=64,d=128,h=64}
+TARGET=${TARGET:-dense_fwd/vec}
+MIN10=${MIN10:-9}
+OUTDIR=${OUTDIR:-results/regress-proof}
+
+[ -x "$vb" ] || { echo "regress_proof: no $vb (run 'make build' first, or pass the build directory)"; exit 2; }
+mkdir -p "$OUTDIR" || exit 2
+
+# run NAME [INJECTION]: one timed run into $OUTDIR/NAME.json
+run() {
+	local name=$1 inject=${2:-}
+	if ! env ${inject:+VB_INJECT_SLOWDOWN=$inject} "$vb" run --quiet --op "$OPS" --dims "$DIMS" \
+		--repetitions "$REPS" --out "$OUTDIR/$name.json" -- --benchmark_min_time="$MIN_TIME" \
+		>"$OUTDIR/$name.log" 2>&1; then
+		echo "regress_proof: run $name failed (see $OUTDIR/$name.log)"
+		exit 2
+	fi
+}
+
+# compare BASE NEW: the report into $OUTDIR/compare-BASE-NEW.txt
+compare() {
+	local log="$OUTDIR/compare-$1-$2.txt"
+	"$vb" compare "$OUTDIR/$1.json" "$OUTDIR/$2.json" >"$log" 2>&1
+	if [ $? -eq 2 ]; then
+		echo "regress_proof: compare $1 $2 failed: $(tail -n 1 "$log")"
+		exit 2
+	fi
+}
+
+# flagged BASE NEW RESULT: the benchmarks that report calls RESULT (SLOWER or FASTER), one a line
+flagged() {
+	awk -v r="$3" '$NF == r { print $1 }' "$OUTDIR/compare-$1-$2.txt"
+}
+
+echo "== regression gate proof: $PAIRS trials; $OPS at $DIMS; $REPS repetitions of ${MIN_TIME}s; target $TARGET =="
+aa_slower=0 aa_faster=0 hit10=0 hit25=0 others=0
+for i in $(seq 1 "$PAIRS"); do
+	run "a$i"
+	run "inj10_$i" "$TARGET:10"
+	run "b$i"
+	run "inj25_$i" "$TARGET:25"
+	compare "a$i" "b$i"
+	compare "a$i" "inj10_$i"
+	compare "b$i" "inj25_$i"
+	s=$(flagged "a$i" "b$i" SLOWER)
+	f=$(flagged "a$i" "b$i" FASTER)
+	[ -n "$s" ] && aa_slower=$((aa_slower + 1))
+	[ -n "$f" ] && aa_faster=$((aa_faster + 1))
+	t10=no t25=no o=""
+	for pair in "a$i inj10_$i 10" "b$i inj25_$i 25"; do
+		# shellcheck disable=SC2086 # split "BASE NEW PCT"
+		set -- $pair
+		slow=$(flagged "$1" "$2" SLOWER)
+		fast=$(flagged "$1" "$2" FASTER)
+		if grep -q "^$TARGET/" <<<"$slow"; then
+			[ "$3" = 10 ] && t10=yes hit10=$((hit10 + 1))
+			[ "$3" = 25 ] && t25=yes hit25=$((hit25 + 1))
+		fi
+		extra=$(printf '%s\n%s\n' "$slow" "$fast" | grep -v "^$TARGET/" | grep -v '^$')
+		[ -n "$extra" ] && others=$((others + $(wc -l <<<"$extra"))) && o="$o $(tr '\n' ' ' <<<"$extra")"
+	done
+	printf 'trial %2d: A/A SLOWER: %-3s FASTER: %-3s | +10%%: %-3s | +25%%: %-3s | others flagged:%s\n' "$i" \
+		"$([ -n "$s" ] && echo yes || echo no)" "$([ -n "$f" ] && echo yes || echo no)" "$t10" "$t25" "${o:- none}"
+done
+
+pass=1
+verdict() { # what, ok
+	printf '%-70s %s\n' "$1" "$([ "$2" = 1 ] && echo PASS || echo FAIL)"
+	[ "$2" = 1 ] || pass=0
+}
+echo
+verdict "A/A: $aa_slower of $PAIRS pairs had a SLOWER (pairs with a FASTER: $aa_faster)" "$([ $aa_slower -eq 0 ] && echo 1)"
+verdict "+25%: $TARGET SLOWER in $hit25 of $PAIRS trials (need all)" "$([ $hit25 -eq "$PAIRS" ] && echo 1)"
+verdict "+10%: $TARGET SLOWER in $hit10 of $PAIRS trials (need >= $MIN10)" "$([ $hit10 -ge "$MIN10" ] && echo 1)"
+verdict "others flagged (SLOWER or FASTER) in injection trials: $others" "$([ $others -eq 0 ] && echo 1)"
+echo "runs and compare reports: $OUTDIR"
+if [ $pass = 1 ]; then
+	echo "VERDICT: PASS"
+	exit 0
+fi
+echo "VERDICT: FAIL"
+exit 1

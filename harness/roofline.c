@@ -1,0 +1,423 @@
+/* The machine's own limits for the roofline: STREAM copy and triad on arrays
+ * larger than the last-level cache with all threads, the best rate of a large
+ * OpenBLAS sgemm (the compute roof), and a pure FMA loop (the theoretical
+ * check). Measured once per machine and thread count, cached, reused. */
+#define _GNU_SOURCE
+#include <cblas.h>
+#include <errno.h>
+#include <immintrin.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prof.h"
+#include "report.h"
+
+enum { CACHE_VERSION = 1 };
+
+/* ---- STREAM ---- */
+
+static double stream_best(int triad, double *restrict a, double *restrict b, double *restrict c, long n, int reps) {
+	double best = INFINITY;
+	const double s = 3.0;
+	for (int r = 0; r < reps; r++) {
+		double t0 = vb_now();
+		if (triad) {
+#pragma omp parallel for schedule(static)
+			for (long i = 0; i < n; i++)
+				a[i] = b[i] + s * c[i];
+		} else {
+#pragma omp parallel for schedule(static)
+			for (long i = 0; i < n; i++)
+				c[i] = a[i];
+		}
+		double t = vb_now() - t0;
+		if (t < best) best = t;
+	}
+	return (triad ? 3.0 : 2.0) * (double)n * sizeof(double) / best; /* STREAM's byte counts */
+}
+
+static void measure_stream(vb_calibration *cal) {
+	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	if (llc <= 0) llc = 32L << 20;
+	/* Each array twice the last-level cache, 64-256 MiB: out of cache, and short. */
+	double bytes = fmin(fmax(2.0 * (double)llc, 64.0 * (1 << 20)), 256.0 * (1 << 20));
+	double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+	if (phys > 0 && 3 * bytes > phys / 8) bytes = fmax(phys / 24, 8.0 * (1 << 20));
+	long n = (long)(bytes / sizeof(double));
+	double *a = aligned_alloc(64, (size_t)n * sizeof(double)), *b = aligned_alloc(64, (size_t)n * sizeof(double)),
+	       *c = aligned_alloc(64, (size_t)n * sizeof(double));
+	if (!a || !b || !c) vb_die(VB_EXIT_USAGE, "out of memory allocating the STREAM arrays (3 x %ld doubles)", n);
+#pragma omp parallel for schedule(static)
+	for (long i = 0; i < n; i++) /* first touch by the thread that streams it */
+		a[i] = 1.0, b[i] = 2.0, c[i] = 0.5;
+	cal->copy_gbs = stream_best(0, a, b, c, n, 6) * 1e-9;
+	cal->triad_gbs = stream_best(1, a, b, c, n, 6) * 1e-9;
+	free(a), free(b), free(c);
+}
+
+/* ---- sgemm ---- */
+
+static double sgemm_seconds(int n, const float *A, const float *B, float *C) {
+	double t0 = vb_now();
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+	return vb_now() - t0;
+}
+
+static void measure_sgemm(vb_calibration *cal) {
+	enum { NMAX = 8192 };
+	uint64_t st = 7;
+	/* Grow n until one call takes 50 ms: large enough for the peak, short on few cores. */
+	for (int n = 1024;; n *= 2) {
+		size_t bytes = (size_t)n * n * sizeof(float);
+		float *A = aligned_alloc(64, bytes), *B = aligned_alloc(64, bytes), *C = aligned_alloc(64, bytes);
+		if (!A || !B || !C) vb_die(VB_EXIT_USAGE, "out of memory allocating the sgemm calibration matrices");
+		for (size_t i = 0; i < (size_t)n * n; i++)
+			A[i] = (float)(vb_splitmix64(&st) >> 40) * 0x1p-24f, B[i] = A[i] - 0.5f;
+		double best = sgemm_seconds(n, A, B, C);
+		if (best >= 0.05 || n >= NMAX) {
+			for (int r = 0; r < 3; r++)
+				best = fmin(best, sgemm_seconds(n, A, B, C));
+			cal->sgemm_n = n;
+			cal->sgemm_gflops = 2.0 * n * (double)n * n / best * 1e-9;
+		}
+		free(A), free(B), free(C);
+		if (cal->sgemm_n) return;
+	}
+}
+
+/* ---- FMA loop: 12 independent accumulators cover the FMA latency on every
+ * port; acc = acc * x + y converges, so nothing overflows or goes subnormal. ---- */
+
+#define FMA12(f, a, x, y)                                                                                              \
+	a[0] = f(a[0], x, y), a[1] = f(a[1], x, y), a[2] = f(a[2], x, y), a[3] = f(a[3], x, y), a[4] = f(a[4], x, y),  \
+	a[5] = f(a[5], x, y), a[6] = f(a[6], x, y), a[7] = f(a[7], x, y), a[8] = f(a[8], x, y), a[9] = f(a[9], x, y),  \
+	a[10] = f(a[10], x, y), a[11] = f(a[11], x, y)
+
+__attribute__((target("avx512f"))) static float fma_avx512(long iters) {
+	__m512 a[12], x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(1e-3f);
+	for (int k = 0; k < 12; k++)
+		a[k] = _mm512_set1_ps((float)k);
+	for (long i = 0; i < iters; i++)
+		FMA12(_mm512_fmadd_ps, a, x, y);
+	float s = 0;
+	for (int k = 0; k < 12; k++)
+		s += _mm512_reduce_add_ps(a[k]);
+	return s;
+}
+
+__attribute__((target("avx2,fma"))) static float fma_avx2(long iters) {
+	__m256 a[12], x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(1e-3f);
+	for (int k = 0; k < 12; k++)
+		a[k] = _mm256_set1_ps((float)k);
+	for (long i = 0; i < iters; i++)
+		FMA12(_mm256_fmadd_ps, a, x, y);
+	float v[8], s = 0;
+	for (int k = 0; k < 12; k++) {
+		_mm256_storeu_ps(v, a[k]);
+		for (int j = 0; j < 8; j++)
+			s += v[j];
+	}
+	return s;
+}
+
+static float fma_scalar(long iters) {
+	float a[12], x = 0.999f, y = 1e-3f;
+	for (int k = 0; k < 12; k++)
+		a[k] = (float)k;
+	for (long i = 0; i < iters; i++)
+		FMA12(fmaf, a, x, y);
+	float s = 0;
+	for (int k = 0; k < 12; k++)
+		s += a[k];
+	return s;
+}
+
+static volatile float fma_sink;
+
+static double fma_run(float (*fn)(long), long iters) {
+	float sink = 0;
+	double t0 = vb_now();
+#pragma omp parallel reduction(+ : sink)
+	sink += fn(iters);
+	double t = vb_now() - t0;
+	fma_sink = sink;
+	return t;
+}
+
+static void measure_fma(vb_calibration *cal) {
+	float (*fn)(long) = fma_scalar;
+	int lanes = 1;
+	snprintf(cal->fma_isa, sizeof cal->fma_isa, "scalar");
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f")) {
+		fn = fma_avx512, lanes = 16;
+		snprintf(cal->fma_isa, sizeof cal->fma_isa, "avx512");
+	} else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		fn = fma_avx2, lanes = 8;
+		snprintf(cal->fma_isa, sizeof cal->fma_isa, "avx2");
+	}
+	/* Size the loop for about 0.2 s, then keep the best of two. */
+	long iters = 1 << 16;
+	double t = fma_run(fn, iters);
+	iters = (long)fmax(iters, iters * 0.2 / fmax(t, 1e-6));
+	double best = INFINITY;
+	for (int r = 0; r < 2; r++)
+		best = fmin(best, fma_run(fn, iters));
+	cal->fma_gflops = 2.0 * 12 * lanes * (double)iters * cal->threads / best * 1e-9;
+}
+
+void vb_calibration_measure(vb_calibration *cal) {
+	double t0 = vb_now();
+	cal->threads = omp_get_max_threads();
+	vb_cpu_model(cal->cpu_model, sizeof cal->cpu_model);
+	time_t now = time(NULL);
+	strftime(cal->date, sizeof cal->date, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	measure_stream(cal);
+	/* The theoretical check: no sgemm beats the FMA loop. When one does, a
+	 * busy machine disturbed a measurement; measure both once more. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		measure_sgemm(cal);
+		measure_fma(cal);
+		if (vb_calibration_consistent(cal)) break;
+	}
+	cal->seconds = vb_now() - t0;
+	snprintf(cal->source, sizeof cal->source, "measured %s in %.1f s", cal->date, cal->seconds);
+}
+
+int vb_calibration_consistent(const vb_calibration *cal) { return cal->sgemm_gflops <= 1.05 * cal->fma_gflops; }
+
+/* ---- cache ---- */
+
+static int cache_path(char *buf, size_t len) {
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char dir[4096];
+	if (xdg && *xdg)
+		snprintf(dir, sizeof dir, "%s/vecbench", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.cache/vecbench", home);
+	else
+		return -1;
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	for (char *p = host; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') || *p == '-' ||
+		      *p == '.'))
+			*p = '_';
+	/* mkdir -p of the cache directory */
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
+	return snprintf(buf, len, "%s/%s.json", dir, host) < (int)len ? 0 : -1;
+}
+
+static double num(const cJSON *o, const char *k) {
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k) {
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(x) ? x->valuestring : "";
+}
+
+static int figures_ok(const vb_calibration *c) {
+	return c->sgemm_gflops > 0 && c->triad_gbs > 0 && c->copy_gbs > 0 && c->fma_gflops > 0 &&
+	       isfinite(c->sgemm_gflops + c->triad_gbs + c->copy_gbs + c->fma_gflops);
+}
+
+static int cache_load(vb_calibration *cal, const char *path) {
+	char *text = vb_read_file(path, 1 << 20, NULL);
+	if (!text) return -1;
+	cJSON *o = cJSON_Parse(text);
+	free(text);
+	if (!o) return -1;
+	vb_calibration c = {0};
+	vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
+	int ok = num(o, "version") == CACHE_VERSION && !strcmp(str(o, "cpu_model"), c.cpu_model) &&
+	         num(o, "threads") == omp_get_max_threads();
+	c.threads = omp_get_max_threads();
+	c.sgemm_gflops = num(o, "sgemm_gflops");
+	c.fma_gflops = num(o, "fma_gflops");
+	c.triad_gbs = num(o, "triad_gbs");
+	c.copy_gbs = num(o, "copy_gbs");
+	c.sgemm_n = (int)num(o, "sgemm_n");
+	c.seconds = num(o, "seconds");
+	snprintf(c.fma_isa, sizeof c.fma_isa, "%s", str(o, "fma_isa"));
+	snprintf(c.date, sizeof c.date, "%s", str(o, "date"));
+	cJSON_Delete(o);
+	if (!ok || !figures_ok(&c)) return -1;
+	snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
+	*cal = c;
+	return 0;
+}
+
+static void cache_save(const vb_calibration *cal, const char *path) {
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
+	cJSON_AddStringToObject(o, "cpu_model", cal->cpu_model);
+	cJSON_AddNumberToObject(o, "threads", cal->threads);
+	cJSON_AddStringToObject(o, "date", cal->date);
+	cJSON_AddNumberToObject(o, "sgemm_gflops", cal->sgemm_gflops);
+	cJSON_AddNumberToObject(o, "sgemm_n", cal->sgemm_n);
+	cJSON_AddNumberToObject(o, "fma_gflops", cal->fma_gflops);
+	cJSON_AddStringToObject(o, "fma_isa", cal->fma_isa);
+	cJSON_AddNumberToObject(o, "triad_gbs", cal->triad_gbs);
+	cJSON_AddNumberToObject(o, "copy_gbs", cal->copy_gbs);
+	cJSON_AddNumberToObject(o, "seconds", cal->seconds);
+	char *s = cJSON_Print(o);
+	if (vb_write_file_atomic(path, s, strlen(s)) != 0)
+		fprintf(stderr, "vecbench: warning: cannot cache the calibration in %s: %s\n", path, strerror(errno));
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+/* Other tasks ready to run, on average over 0.2 s (procs_running counts
+ * this one too). A calibration measured beside them is used but not cached. */
+static double other_runnable(void) {
+	double sum = 0;
+	int n = 0;
+	for (int i = 0; i < 10; i++) {
+		FILE *f = fopen("/proc/stat", "r");
+		if (!f) return 0;
+		char line[256];
+		int running = -1;
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "procs_running %d", &running) == 1) break;
+		fclose(f);
+		if (running < 1) return 0;
+		sum += running - 1, n++;
+		nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+	}
+	return sum / n;
+}
+
+void vb_calibrate(vb_calibration *cal, int recalibrate) {
+	char path[4608];
+	int have_path = cache_path(path, sizeof path) == 0;
+	if (!recalibrate && have_path && cache_load(cal, path) == 0) return;
+	memset(cal, 0, sizeof *cal);
+	double others = other_runnable();
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	vb_calibration_measure(cal);
+	if (!figures_ok(cal)) vb_die(VB_EXIT_USAGE, "roofline calibration measured no usable figures");
+	if (others > 0.25 * (double)(cpus > 0 ? cpus : 1)) {
+		fprintf(stderr,
+		        "vecbench: warning: %.1f other tasks were running during the roofline calibration: the "
+		        "figures are used for this run but not cached\n",
+		        others);
+		size_t len = strlen(cal->source);
+		snprintf(cal->source + len, sizeof cal->source - len, ", beside %.1f other running tasks, not cached",
+		         others);
+	} else if (!vb_calibration_consistent(cal)) {
+		/* Kept for this run, but not cached: the next run measures again. */
+		fprintf(stderr,
+		        "vecbench: warning: sgemm (%.1f GFLOP/s) measured above the FMA loop's peak (%.1f): "
+		        "the machine was busy; the calibration is not cached\n",
+		        cal->sgemm_gflops, cal->fma_gflops);
+		size_t len = strlen(cal->source);
+		snprintf(cal->source + len, sizeof cal->source - len,
+		         ", inconsistent (sgemm above the FMA peak), not cached");
+	} else if (have_path) {
+		cache_save(cal, path);
+		size_t len = strlen(cal->source);
+		snprintf(cal->source + len, sizeof cal->source - len, ", cached in %.900s", path);
+	}
+}
+
+void vb_calibration_print(const vb_calibration *cal) {
+	printf(
+	    "== roofline: sgemm %.1f GFLOP/s (n=%d), STREAM triad %.1f GB/s (copy %.1f), FMA loop (%s) %.1f GFLOP/s, "
+	    "%d threads ==\n   %s; --recalibrate to measure again\n",
+	    cal->sgemm_gflops, cal->sgemm_n, cal->triad_gbs, cal->copy_gbs, cal->fma_isa, cal->fma_gflops, cal->threads,
+	    cal->source);
+	fflush(stdout);
+}
+
+/* ---- the roofline ---- */
+
+double vb_roofline_ceiling(const vb_calibration *cal, double intensity) {
+	return fmin(cal->sgemm_gflops * 1e9, intensity * cal->triad_gbs * 1e9);
+}
+
+double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, double seconds) {
+	if (!(seconds > 0) || !figures_ok(cal)) return NAN;
+	if (flops > 0) {
+		double intensity = bytes > 0 ? flops / bytes : INFINITY;
+		return 100 * (flops / seconds) / vb_roofline_ceiling(cal, intensity);
+	}
+	return bytes > 0 ? 100 * (bytes / seconds) / (cal->triad_gbs * 1e9) : NAN;
+}
+
+static void set_num(cJSON *o, const char *k, double v) {
+	if (!isfinite(v)) return; /* JSON has no NaN or infinity */
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddNumberToObject(o, k, v);
+}
+
+static void set_str(cJSON *o, const char *k, const char *v) {
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddStringToObject(o, k, v);
+}
+
+void vb_calibration_to_context(const vb_calibration *cal, cJSON *ctx) {
+	set_num(ctx, "roofline_sgemm_gflops", cal->sgemm_gflops);
+	set_num(ctx, "roofline_sgemm_n", cal->sgemm_n);
+	set_num(ctx, "roofline_fma_gflops", cal->fma_gflops);
+	set_str(ctx, "roofline_fma_isa", cal->fma_isa);
+	set_num(ctx, "roofline_triad_gbs", cal->triad_gbs);
+	set_num(ctx, "roofline_copy_gbs", cal->copy_gbs);
+	set_num(ctx, "roofline_threads", cal->threads);
+	set_str(ctx, "roofline_calibration", cal->source);
+	set_str(ctx, "peak_rss_scope", vb_memprof_rss_scope());
+}
+
+int vb_calibration_from_context(vb_calibration *cal, const cJSON *ctx) {
+	memset(cal, 0, sizeof *cal);
+	cal->sgemm_gflops = num(ctx, "roofline_sgemm_gflops");
+	cal->fma_gflops = num(ctx, "roofline_fma_gflops");
+	cal->triad_gbs = num(ctx, "roofline_triad_gbs");
+	cal->copy_gbs = num(ctx, "roofline_copy_gbs");
+	cal->threads = (int)num(ctx, "roofline_threads");
+	cal->sgemm_n = (int)num(ctx, "roofline_sgemm_n");
+	snprintf(cal->fma_isa, sizeof cal->fma_isa, "%s", str(ctx, "roofline_fma_isa"));
+	snprintf(cal->source, sizeof cal->source, "%s", str(ctx, "roofline_calibration"));
+	/* The FMA check and copy bandwidth are informative; the roofline needs sgemm and triad. */
+	return cal->sgemm_gflops > 0 && cal->triad_gbs > 0 ? 0 : -1;
+}
+
+static double to_seconds(double t, const char *unit) {
+	if (!strcmp(unit, "ns")) return t * 1e-9;
+	if (!strcmp(unit, "us")) return t * 1e-6;
+	if (!strcmp(unit, "ms")) return t * 1e-3;
+	return t;
+}
+
+void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
+	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
+	if (cJSON_IsObject(ctx)) vb_calibration_to_context(cal, ctx);
+	cJSON *b;
+	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "benchmarks")) {
+		const char *agg = str(b, "aggregate_name");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred")) ||
+		    strcmp(str(b, "device"), "cpu") || (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
+			continue;
+		double flops = num(b, "flops_per_iteration"), bytes = num(b, "bytes_per_iteration");
+		double sec = to_seconds(num(b, "real_time"), str(b, "time_unit"));
+		if (!(sec > 0) || isnan(flops) || isnan(bytes)) continue;
+		set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
+		set_num(b, "achieved_gflops", flops / sec * 1e-9);
+		set_num(b, "achieved_gbs", bytes / sec * 1e-9);
+		set_num(b, "roofline_gflops",
+		        bytes > 0 ? vb_roofline_ceiling(cal, flops / bytes) * 1e-9 : cal->sgemm_gflops);
+		set_num(b, "roofline_pct", vb_roofline_pct(cal, flops, bytes, sec));
+	}
+}

@@ -1,0 +1,76 @@
+/* The 3-layer MLP, vectorized: GEMMs over the whole batch (OpenBLAS), SIMD
+ * elementwise passes, the SGD update fused into the weight-gradient GEMMs
+ * (mlp_vec.inc, instantiated for float32 and float64). */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+
+#include "mlp.h"
+#include "net_expf.h"
+
+enum { M, D, H1, H2, K };
+enum { T_X, T_Y, T_W1, T_B1, T_W2, T_B2, T_W3, T_B3, T_OUT };
+
+#define REAL float
+#define GEMM cblas_sgemm
+#define EXP_NONPOS net_expf_nonpos
+#define LOG logf
+#define FN(name) name##_f32
+#include "mlp_vec.inc"
+#undef REAL
+#undef GEMM
+#undef EXP_NONPOS
+#undef LOG
+#undef FN
+
+#define REAL double
+#define GEMM cblas_dgemm
+#define EXP_NONPOS exp
+#define LOG log
+#define FN(name) name##_f64
+#include "mlp_vec.inc"
+#undef REAL
+#undef GEMM
+#undef EXP_NONPOS
+#undef LOG
+#undef FN
+
+typedef struct {
+	float *A1, *A2, *P;
+} activations;
+
+static activations activations_alloc(const vb_call *c) {
+	int64_t m = c->dim[M];
+	return (activations){vb_scratch(c, sizeof(float) * (size_t)(m * c->dim[H1])),
+	                     vb_scratch(c, sizeof(float) * (size_t)(m * c->dim[H2])),
+	                     vb_scratch(c, sizeof(float) * (size_t)(m * c->dim[K]))};
+}
+
+void mlp_fwd_vec(const vb_call *c) {
+	activations a = activations_alloc(c);
+	((float *)c->t[T_OUT])[0] = forward_f32(c, a.A1, a.A2, a.P, 1);
+}
+
+void mlp_bwd_vec(const vb_call *c) {
+	activations a = activations_alloc(c);
+	forward_f32(c, a.A1, a.A2, a.P, 0);
+	void *const grads[6] = {c->t[T_OUT],     c->t[T_OUT + 1], c->t[T_OUT + 2],
+	                        c->t[T_OUT + 3], c->t[T_OUT + 4], c->t[T_OUT + 5]};
+	backward_f32(c, a.A1, a.A2, a.P, 1, 0, grads);
+}
+
+void mlp_train_step_vec(const vb_call *c) { train_step_f32(c); }
+
+void mlp_train_step_vec_f64(const vb_call *c) { train_step_f64(c); }
+
+/* The same step on one core: OpenBLAS and OpenMP held to one thread inside
+ * the call, the previous counts restored after (OpenBLAS's OpenMP build sets
+ * OpenMP's count too, so OpenMP's is restored last). */
+void mlp_train_step_vec_1t(const vb_call *c) {
+	int blas_threads = openblas_get_num_threads(), omp_threads = omp_get_max_threads();
+	openblas_set_num_threads(1);
+	omp_set_num_threads(1);
+	train_step_f32(c);
+	openblas_set_num_threads(blas_threads);
+	omp_set_num_threads(omp_threads);
+}

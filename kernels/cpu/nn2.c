@@ -1,0 +1,70 @@
+/* Seed 002's two-layer sigmoid network, vectorized over the whole batch:
+ * each layer is one sgemm, the sigmoids are SIMD passes (net_expf.h), and
+ * the course's per-example accumulation Delta += delta a^T becomes one
+ * sgemm Delta = delta^T A over the batch. */
+#include <cblas.h>
+#include <math.h>
+
+#include "net_expf.h"
+#include "nn2.h"
+
+enum { M, N, H, K };
+enum { T_X, T_Y, T_THETA1, T_THETA2, T_OUT };
+
+/* C (m*n) = alpha A B^T, A m*k, B n*k */
+static void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float *A, const float *B, float *C) {
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, alpha, A, (int)k, B, (int)k, 0.0f,
+	            C, (int)n);
+}
+
+/* A2 = sigma(X Theta1^T) (m*h), Z3 = A2 Theta2^T (m*k). */
+static void forward(const vb_call *c, float *A2, float *Z3) {
+	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
+	sgemm_nt(m, h, n, 1.0f, c->t[T_X], c->t[T_THETA1], A2);
+#pragma omp simd
+	for (int64_t i = 0; i < m * h; i++)
+		A2[i] = net_sigmoidf(A2[i]);
+	sgemm_nt(m, k, h, 1.0f, A2, c->t[T_THETA2], Z3);
+}
+
+void nn2_fwd_vec(const vb_call *c) {
+	int64_t m = c->dim[M], h = c->dim[H], k = c->dim[K];
+	const float *Y = c->t[T_Y];
+	float *A2 = vb_scratch(c, sizeof(float) * (size_t)(m * h)),
+	      *Z3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
+	float *E = vb_scratch(c, sizeof(float) * (size_t)(m * k));
+	forward(c, A2, Z3);
+#pragma omp simd
+	for (int64_t i = 0; i < m * k; i++)
+		E[i] = net_expf_nonpos(-fabsf(Z3[i]));
+	/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z; log1pf stays scalar (glibc) */
+	float J = 0;
+	for (int64_t i = 0; i < m * k; i++)
+		J += fmaxf(Z3[i], 0) - Y[i] * Z3[i] + log1pf(E[i]);
+	((float *)c->t[T_OUT])[0] = J / (float)m;
+}
+
+void nn2_bwd_vec(const vb_call *c) {
+	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
+	const float *Y = c->t[T_Y];
+	float *D1 = c->t[T_OUT], *D2 = c->t[T_OUT + 1];
+	float *A2 = vb_scratch(c, sizeof(float) * (size_t)(m * h)),
+	      *d3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
+	float *d2 = vb_scratch(c, sizeof(float) * (size_t)(m * h));
+	forward(c, A2, d3);
+#pragma omp simd
+	for (int64_t i = 0; i < m * k; i++)
+		d3[i] = net_sigmoidf(d3[i]) - Y[i];
+	/* delta2 = (delta3 Theta2) (.) a2 (1 - a2) */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)h, (int)k, 1.0f, d3, (int)k, c->t[T_THETA2],
+	            (int)h, 0.0f, d2, (int)h);
+#pragma omp simd
+	for (int64_t i = 0; i < m * h; i++)
+		d2[i] *= A2[i] * (1 - A2[i]);
+	/* dTheta = Delta / m, Delta = delta^T A over the whole batch */
+	float inv_m = 1.0f / (float)m;
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)h, (int)m, inv_m, d3, (int)k, A2, (int)h,
+	            0.0f, D2, (int)h);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)h, (int)n, (int)m, inv_m, d2, (int)h, c->t[T_X],
+	            (int)n, 0.0f, D1, (int)n);
+}

@@ -1,0 +1,532 @@
+/* A 3-layer MLP, X m*d -> h1 -> h2 -> k (default 784-256-128-10): ReLU
+ * hidden layers, softmax cross-entropy output, Y one-hot rows; W1 h1*d,
+ * W2 h2*h1, W3 k*h2, biases as rows. L is the batch's mean loss.
+ *
+ * mlp_fwd:        L = 1/m sum_i -y_i . log softmax(W3 relu(W2 relu(W1 x_i + b1) + b2) + b3)
+ * mlp_bwd:        dL/dW1 .. dL/db3 by backpropagation (the forward pass recomputed:
+ *                 its activations are what backpropagation consumes), checked
+ *                 against finite differences of mlp_fwd
+ * mlp_train_step: one SGD step, W <- W - MLP_LR dL/dW, on every weight and bias
+ *
+ * The loop variants are reference/mlp_step.inc; vec is kernels/cpu/mlp.c. */
+#include <cblas.h>
+
+#define MLP_TRAIN_STEP_LOOP mlp_train_step_loop
+#include "mlp_step.inc"
+
+/* ---- loop ---- */
+
+static void mlp_fwd_loop(const vb_call *c) {
+	int64_t m = c->dim[M];
+	loop_example e = loop_example_alloc(c);
+	float L = 0;
+	for (int64_t i = 0; i < m; i++) /* for each example */
+		L += loop_example_forward(c, i, &e);
+	((float *)c->t[T_OUT])[0] = L / (float)m;
+}
+
+static void mlp_bwd_loop(const vb_call *c) {
+	float *g[6];
+	for (int l = 0; l < 6; l++)
+		g[l] = c->t[T_OUT + l];
+	loop_batch_gradient(c, g);
+}
+
+/* ---- float64 oracle, the batch as matrices ---- */
+
+typedef struct {
+	double *Z1, *A1, *Z2, *A2, *P; /* P: softmax of Z3 */
+	double L;
+} oracle_cache;
+
+/* Z = A_prev W^T + b, A = relu(Z) when relu, one loop per index. */
+static void oracle_layer(int64_t m, int64_t in, int64_t out, const double *Ap, const double *W, const double *b,
+                         double *Z, double *A) {
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < out; j++) {
+			double z = b[j];
+			for (int64_t q = 0; q < in; q++)
+				z += Ap[i * in + q] * W[j * in + q];
+			Z[i * out + j] = z;
+			if (A) A[i * out + j] = z > 0 ? z : 0;
+		}
+}
+
+static oracle_cache oracle_forward(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
+	const double *Y = c->t[T_Y];
+	oracle_cache f;
+	double **bufs[] = {&f.Z1, &f.A1, &f.Z2, &f.A2, &f.P};
+	int64_t sizes[] = {h1, h1, h2, h2, k};
+	for (int b = 0; b < 5; b++)
+		*bufs[b] = vb_scratch(c, sizeof(double) * (size_t)(m * sizes[b]));
+	oracle_layer(m, d, h1, c->t[T_X], c->t[T_W1], c->t[T_B1], f.Z1, f.A1);
+	oracle_layer(m, h1, h2, f.A1, c->t[T_W2], c->t[T_B2], f.Z2, f.A2);
+	oracle_layer(m, h2, k, f.A2, c->t[T_W3], c->t[T_B3], f.P, NULL);
+	f.L = 0;
+	for (int64_t i = 0; i < m; i++) {
+		double *z = f.P + i * k, zmax = z[0], sum = 0;
+		for (int64_t o = 1; o < k; o++)
+			zmax = z[o] > zmax ? z[o] : zmax;
+		for (int64_t o = 0; o < k; o++)
+			sum += exp(z[o] - zmax);
+		double lse = zmax + log(sum);
+		for (int64_t o = 0; o < k; o++) {
+			f.L += Y[i * k + o] * (lse - z[o]);
+			z[o] = exp(z[o] - lse);
+		}
+	}
+	f.L /= m;
+	return f;
+}
+
+/* dA_prev = dZ W; dW = dZ^T A_prev, db = sum_i dZ (accumulated row by row). */
+static void oracle_layer_back(int64_t m, int64_t in, int64_t out, const double *dZ, const double *Ap, const double *W,
+                              double *dW, double *db, double *dAp) {
+	for (int64_t j = 0; j < out; j++) {
+		db[j] = 0;
+		for (int64_t q = 0; q < in; q++)
+			dW[j * in + q] = 0;
+	}
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < out; j++) {
+			db[j] += dZ[i * out + j];
+			for (int64_t q = 0; q < in; q++)
+				dW[j * in + q] += dZ[i * out + j] * Ap[i * in + q];
+		}
+	if (!dAp) return;
+	for (int64_t i = 0; i < m; i++) {
+		for (int64_t q = 0; q < in; q++)
+			dAp[i * in + q] = 0;
+		for (int64_t j = 0; j < out; j++)
+			for (int64_t q = 0; q < in; q++)
+				dAp[i * in + q] += dZ[i * out + j] * W[j * in + q];
+	}
+}
+
+/* g = {dW1, db1, dW2, db2, dW3, db3} of the mean loss. */
+static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *const g[6]) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
+	const double *Y = c->t[T_Y];
+	double *dZ3 = vb_scratch(c, sizeof(double) * (size_t)(m * k));
+	double *dZ2 = vb_scratch(c, sizeof(double) * (size_t)(m * h2));
+	double *dZ1 = vb_scratch(c, sizeof(double) * (size_t)(m * h1));
+	for (int64_t i = 0; i < m * k; i++)
+		dZ3[i] = (f->P[i] - Y[i]) / m;
+	oracle_layer_back(m, h2, k, dZ3, f->A2, c->t[T_W3], g[4], g[5], dZ2);
+	for (int64_t i = 0; i < m * h2; i++)
+		dZ2[i] = f->Z2[i] > 0 ? dZ2[i] : 0;
+	oracle_layer_back(m, h1, h2, dZ2, f->A1, c->t[T_W2], g[2], g[3], dZ1);
+	for (int64_t i = 0; i < m * h1; i++)
+		dZ1[i] = f->Z1[i] > 0 ? dZ1[i] : 0;
+	oracle_layer_back(m, d, h1, dZ1, c->t[T_X], c->t[T_W1], g[0], g[1], NULL);
+}
+
+static void param_sizes(const int64_t *dim, int64_t n[6]) {
+	int64_t d = dim[D], h1 = dim[H1], h2 = dim[H2], k = dim[K];
+	int64_t s[6] = {h1 * d, h1, h2 * h1, h2, k * h2, k};
+	for (int l = 0; l < 6; l++)
+		n[l] = s[l];
+}
+
+static void mlp_fwd_oracle(const vb_call *c) { ((double *)c->t[T_OUT])[0] = oracle_forward(c).L; }
+
+static void mlp_bwd_oracle(const vb_call *c) {
+	oracle_cache f = oracle_forward(c);
+	double *g[6];
+	for (int l = 0; l < 6; l++)
+		g[l] = c->t[T_OUT + l];
+	oracle_gradient(c, &f, g);
+}
+
+static void mlp_train_step_oracle(const vb_call *c) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	oracle_cache f = oracle_forward(c);
+	double *g[6];
+	for (int l = 0; l < 6; l++)
+		g[l] = vb_scratch(c, sizeof(double) * (size_t)n[l]);
+	oracle_gradient(c, &f, g);
+	for (int l = 0; l < 6; l++) {
+		double *w = c->t[T_W1 + l];
+		for (int64_t j = 0; j < n[l]; j++)
+			w[j] -= MLP_LR * g[l][j];
+	}
+}
+
+/* ---- error scales, in units of u ----
+ * A worst-case bound (K u sum|terms| per product, errors carried through |W|)
+ * grows by the fan-in at every layer: at 784-256-128-10 it allows the logits
+ * an error of ~100, which bounds nothing. So these follow probabilistic
+ * rounding error analysis (Higham & Mary, SIAM J. Sci. Comput. 2019): with
+ * rounding errors independent and mean-zero, a length-K product is off by at
+ * most LAMBDA sqrt(K) u sum|terms| except with probability 2 exp(-LAMBDA^2/2).
+ * Each value carries an error scale sigma (|error| <= LAMBDA u sigma) in two
+ * parts: `ind`, its own roundings, independent of its neighbours', which a
+ * product combines in quadrature (sqrt(sum w^2 ind^2)); and `cor`, inherited
+ * and possibly shared with its neighbours, which a product combines linearly
+ * (sum |w| cor). Examples never share roundings, so sums over the batch
+ * combine in quadrature. Softmax and the loss use their first-order slopes
+ * (P(1 - P), p - y), which a saturated softmax makes small.
+ * ReLU's derivative jumps at 0: where |Z| <= LAMBDA u_p sigma(Z), a variant
+ * of precision u_p may take the other side, so dZ there may be off by |dA|;
+ * sigma admits 2 |dA| / (LAMBDA u_p) for each precision u_p the op's variants
+ * use. Only a bound, so its products use dgemm; the oracle stays in loops. */
+
+#define LAMBDA 8.0
+
+static const double LEVELS_F32[] = {0x1p-24, 0};
+/* float32, then float16, tf32 (vb.h's 2^-10) and bfloat16: the step's GPU variants. */
+static const double LEVELS_ALL[] = {0x1p-24, 0x1p-11, 0x1p-10, 0x1p-8, 0};
+
+static double *scratch_d(const vb_call *c, int64_t n) { return vb_scratch(c, sizeof(double) * (size_t)n); }
+
+static double *map_copy(const vb_call *c, const double *a, int64_t n, int square) {
+	double *r = scratch_d(c, n);
+	for (int64_t i = 0; i < n; i++)
+		r[i] = square ? a[i] * a[i] : fabs(a[i]);
+	return r;
+}
+
+/* C (m*n) = A B^T + beta C, A m*k, B n*k */
+static void gemm_nt(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)k, beta, C,
+	            (int)n);
+}
+/* C (m*n) = A B + beta C, A m*k, B k*n */
+static void gemm_nn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)n, beta,
+	            C, (int)n);
+}
+/* C (m*n) = A^T B + beta C, A k*m, B k*n */
+static void gemm_tn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)m, B, (int)n, beta, C,
+	            (int)n);
+}
+
+typedef struct {
+	double *ind, *cor;
+} sigma;
+
+typedef struct {
+	int64_t width[4];      /* d, h1, h2, k */
+	const double *W[3];    /* W1, W2, W3 */
+	double *aW[3], *W2[3]; /* |W|, W^2 */
+	const double *A[3];    /* each layer's input: X, A1, A2 */
+	sigma sA[3];           /* their error scales (X exact: NULL) */
+	double *Z[3];          /* Z1, Z2, Z3 */
+	sigma sZ[3];
+	double *P, *sP, *lse; /* softmax, its error scale, log-sum-exp per example */
+} mlp_err;
+
+/* Whether ReLU at z (error scale s) may flip for a variant of unit roundoff u. */
+static int may_flip(double z, double s, double u) { return fabs(z) <= LAMBDA * u * s; }
+
+/* The coarsest precision in levels. */
+static double coarsest(const double *levels) {
+	double u = 0;
+	for (const double *l = levels; *l; l++)
+		u = *l > u ? *l : u;
+	return u;
+}
+
+static mlp_err forward_error(const vb_call *c, const double *levels) {
+	int64_t m = c->dim[M];
+	mlp_err e = {.width = {c->dim[D], c->dim[H1], c->dim[H2], c->dim[K]}, .A = {c->t[T_X]}};
+	double ucoarse = coarsest(levels);
+	for (int l = 0; l < 3; l++) {
+		int64_t in = e.width[l], out = e.width[l + 1], n = m * out;
+		const double *b = c->t[T_B1 + 2 * l];
+		e.W[l] = c->t[T_W1 + 2 * l];
+		e.aW[l] = map_copy(c, e.W[l], out * in, 0);
+		e.W2[l] = map_copy(c, e.W[l], out * in, 1);
+		double *Z = e.Z[l] = scratch_d(c, n), *ind = e.sZ[l].ind = scratch_d(c, n),
+		       *cor = e.sZ[l].cor = scratch_d(c, n);
+		/* values and sum|terms| = |A_prev| |W|^T + |b| */
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t j = 0; j < out; j++) {
+				Z[i * out + j] = b[j];
+				ind[i * out + j] = fabs(b[j]);
+			}
+		gemm_nt(m, out, in, e.A[l], e.W[l], 1, Z);
+		const double *aA = l ? e.A[l] : map_copy(c, e.A[0], m * in, 0); /* A1, A2 >= 0 */
+		gemm_nt(m, out, in, aA, e.aW[l], 1, ind);
+		/* own roundings: in products, in additions, the bias, 16-bit storage */
+		for (int64_t i = 0; i < n; i++)
+			ind[i] *= sqrt(in + 3.0);
+		/* inherited: quadrature over the inputs' own errors, linear over theirs */
+		if (l) {
+			double *sq = map_copy(c, e.sA[l].ind, m * in, 1);
+			gemm_nt(m, out, in, sq, e.W2[l], 0, cor);
+			for (int64_t i = 0; i < n; i++)
+				cor[i] = sqrt(cor[i]);
+			gemm_nt(m, out, in, e.sA[l].cor, e.aW[l], 1, cor);
+		} else {
+			for (int64_t i = 0; i < n; i++)
+				cor[i] = 0;
+		}
+		if (l == 2) break;
+		/* A = relu(Z): errors pass where Z > 0 or where it may flip (1-Lipschitz) */
+		double *A = scratch_d(c, n);
+		sigma s = {scratch_d(c, n), scratch_d(c, n)};
+		for (int64_t i = 0; i < n; i++) {
+			A[i] = Z[i] > 0 ? Z[i] : 0;
+			int pass = Z[i] > 0 || may_flip(Z[i], ind[i] + cor[i], ucoarse);
+			s.ind[i] = pass ? ind[i] : 0;
+			s.cor[i] = pass ? cor[i] : 0;
+		}
+		e.A[l + 1] = A;
+		e.sA[l + 1] = s;
+	}
+	/* softmax: dP_c = P_c ((1 - P_c) dz_c - sum_{j != c} P_j dz_j); the
+	 * rounding of z - max z enters like dz, exp's 2 ulp like 4 u of dz, the
+	 * sum and the division add k + 2. The logits' errors may be shared. */
+	int64_t k = e.width[3];
+	e.P = scratch_d(c, m * k);
+	e.sP = scratch_d(c, m * k);
+	e.lse = scratch_d(c, m);
+	for (int64_t i = 0; i < m; i++) {
+		const double *z = e.Z[2] + i * k, *si = e.sZ[2].ind + i * k, *sc = e.sZ[2].cor + i * k;
+		double zmax = z[0], sum = 0, pt = 0;
+		for (int64_t o = 1; o < k; o++)
+			zmax = z[o] > zmax ? z[o] : zmax;
+		for (int64_t o = 0; o < k; o++)
+			sum += exp(z[o] - zmax);
+		e.lse[i] = zmax + log(sum);
+		double *p = e.P + i * k, *sp = e.sP + i * k;
+		for (int64_t o = 0; o < k; o++) {
+			p[o] = exp(z[o] - e.lse[i]);
+			sp[o] = si[o] + sc[o] + fabs(z[o] - zmax) + 4; /* T_o */
+			pt += p[o] * sp[o];
+		}
+		for (int64_t o = 0; o < k; o++)
+			sp[o] = p[o] * ((1 - p[o]) * sp[o] + (pt - p[o] * sp[o]) + k + 2);
+	}
+	return e;
+}
+
+static void mlp_fwd_mag(const vb_call *c) {
+	int64_t m = c->dim[M], k = c->dim[K];
+	const double *Y = c->t[T_Y];
+	mlp_err e = forward_error(c, LEVELS_F32);
+	/* loss_i = sum_c y_c (lse - z_c): moved by sum_c |p_c - y_c| dz_c; its
+	 * own roundings (log-sum-exp, k products and sums); the mean over
+	 * independent examples in quadrature */
+	double q = 0, labs = 0;
+	for (int64_t i = 0; i < m; i++) {
+		const double *z = e.Z[2] + i * k, *y = Y + i * k, *p = e.P + i * k;
+		double s = k + 4 + fabs(e.lse[i]), l = 0;
+		for (int64_t o = 0; o < k; o++) {
+			double t = y[o] * (e.lse[i] - z[o]);
+			s += fabs(p[o] - y[o]) * (e.sZ[2].ind[i * k + o] + e.sZ[2].cor[i * k + o]) + (k + 2) * fabs(t);
+			l += t;
+		}
+		q += s * s;
+		labs += fabs(l);
+	}
+	((double *)c->t[T_OUT])[0] = LAMBDA * (sqrt(q) + sqrt(m + 2.0) * labs) / m;
+}
+
+/* Error scales of the gradient into G = {dW1, ..., db3} (as sigma, not yet
+ * times LAMBDA). */
+static void gradient_error(const vb_call *c, const mlp_err *e, const double *levels, double *const G[6]) {
+	int64_t m = c->dim[M];
+	const double *Y = c->t[T_Y];
+	int64_t k = e->width[3];
+	/* dZ3 = (P - Y) / m, its errors shared across a row */
+	double *dZ = scratch_d(c, m * k);
+	sigma sd = {scratch_d(c, m * k), scratch_d(c, m * k)};
+	for (int64_t i = 0; i < m * k; i++) {
+		dZ[i] = (e->P[i] - Y[i]) / m;
+		sd.ind[i] = 0;
+		sd.cor[i] = (e->sP[i] + 2 * fabs(e->P[i] - Y[i])) / m;
+	}
+	for (int l = 2; l >= 0; l--) {
+		int64_t in = e->width[l], out = e->width[l + 1], nz = m * out, na = m * in;
+		double *gW = G[2 * l], *gb = G[2 * l + 1];
+		/* dW = dZ^T A_prev: per example e_i = s(dZ) |A| + |dZ| s(A), in
+		 * quadrature over the batch ((a + b)^2 <= 2a^2 + 2b^2), plus the
+		 * product's own sqrt(m+1) sum|terms| */
+		double *s2 = scratch_d(c, nz), *aZ = map_copy(c, dZ, nz, 0), *Z2 = map_copy(c, dZ, nz, 1);
+		for (int64_t i = 0; i < nz; i++) {
+			double s = sd.ind[i] + sd.cor[i];
+			s2[i] = 2 * s * s;
+		}
+		double *A2 = map_copy(c, e->A[l], na, 1);
+		gemm_tn(out, in, m, s2, A2, 0, gW);
+		if (l) {
+			double *sA2 = scratch_d(c, na);
+			for (int64_t i = 0; i < na; i++) {
+				double s = e->sA[l].ind[i] + e->sA[l].cor[i];
+				sA2[i] = 2 * s * s;
+			}
+			gemm_tn(out, in, m, Z2, sA2, 1, gW);
+		}
+		for (int64_t j = 0; j < out * in; j++)
+			gW[j] = sqrt(gW[j]);
+		double *aA = map_copy(c, e->A[l], na, 0);
+		double *loc = scratch_d(c, out * in);
+		gemm_tn(out, in, m, aZ, aA, 0, loc);
+		for (int64_t j = 0; j < out * in; j++)
+			gW[j] += sqrt(m + 1.0) * loc[j];
+		for (int64_t j = 0; j < out; j++) {
+			double q = 0, s = 0;
+			for (int64_t i = 0; i < m; i++) {
+				q += s2[i * out + j] / 2;
+				s += aZ[i * out + j];
+			}
+			gb[j] = sqrt(q) + sqrt(m + 1.0) * s;
+		}
+		if (!l) break;
+		/* dA_prev = dZ W: own roundings sqrt(out+1) |dZ| |W|; inherited in
+		 * quadrature (ind) and linearly (cor) */
+		double *dA = scratch_d(c, na);
+		sigma sa = {scratch_d(c, na), scratch_d(c, na)};
+		gemm_nn(m, in, out, dZ, e->W[l], 0, dA);
+		gemm_nn(m, in, out, aZ, e->aW[l], 0, sa.ind);
+		double *ind2 = map_copy(c, sd.ind, nz, 1);
+		gemm_nn(m, in, out, ind2, e->W2[l], 0, sa.cor);
+		for (int64_t i = 0; i < na; i++) {
+			sa.ind[i] *= sqrt(out + 1.0);
+			sa.cor[i] = sqrt(sa.cor[i]);
+		}
+		gemm_nn(m, in, out, sd.cor, e->aW[l], 1, sa.cor);
+		/* dZ_prev = dA (.) [Z_prev > 0], with the flips the levels allow */
+		const double *Zp = e->Z[l - 1], *zi = e->sZ[l - 1].ind, *zc = e->sZ[l - 1].cor;
+		for (int64_t i = 0; i < na; i++) {
+			double flip = 0;
+			for (const double *u = levels; *u; u++)
+				if (may_flip(Zp[i], zi[i] + zc[i], *u)) flip += 2 * fabs(dA[i]) / (LAMBDA * *u);
+			int keep = Zp[i] > 0 || flip > 0;
+			dA[i] = Zp[i] > 0 ? dA[i] : 0;
+			sa.ind[i] = keep ? sa.ind[i] : 0;
+			sa.cor[i] = keep ? sa.cor[i] + flip : 0;
+		}
+		dZ = dA;
+		sd = sa;
+	}
+}
+
+static void mlp_bwd_mag(const vb_call *c) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	mlp_err e = forward_error(c, LEVELS_F32);
+	double *G[6];
+	for (int l = 0; l < 6; l++)
+		G[l] = c->t[T_OUT + l];
+	gradient_error(c, &e, LEVELS_F32, G);
+	for (int l = 0; l < 6; l++)
+		for (int64_t j = 0; j < n[l]; j++)
+			G[l][j] *= LAMBDA;
+}
+
+/* W' = W - lr dW: 2|W| (16-bit storage rounds W on the way in and W' on the
+ * way out) + lr times dW's bound and its rounding (|dW| <= its own-rounding
+ * term <= the bound). */
+static void mlp_train_step_mag(const vb_call *c) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	mlp_err e = forward_error(c, LEVELS_ALL);
+	double *G[6];
+	for (int l = 0; l < 6; l++)
+		G[l] = scratch_d(c, n[l]);
+	gradient_error(c, &e, LEVELS_ALL, G);
+	for (int l = 0; l < 6; l++) {
+		double *w = c->t[T_W1 + l];
+		for (int64_t j = 0; j < n[l]; j++)
+			w[j] = 2 * fabs(w[j]) + 2 * MLP_LR * LAMBDA * G[l][j];
+	}
+}
+
+/* ---- descriptors ---- */
+
+static double weights(const int64_t *n) { return (double)n[D] * n[H1] + (double)n[H1] * n[H2] + (double)n[H2] * n[K]; }
+static double units(const int64_t *n) { return (double)n[H1] + n[H2] + n[K]; }
+static double fwd_flops(const int64_t *n) { return 2.0 * n[M] * weights(n) + 4.0 * n[M] * units(n); }
+/* forward, then dW for every layer and dA for the upper two */
+static double bwd_flops(const int64_t *n) {
+	return fwd_flops(n) + 2.0 * n[M] * weights(n) + 2.0 * n[M] * (weights(n) - (double)n[D] * n[H1]) +
+	       3.0 * n[M] * units(n);
+}
+static double step_flops(const int64_t *n) { return bwd_flops(n) + 2.0 * (weights(n) + units(n)); }
+static double params_bytes(const int64_t *n) { return 4.0 * (weights(n) + units(n)); }
+static double data_bytes(const int64_t *n) { return 4.0 * n[M] * (n[D] + n[K]); }
+static double fwd_bytes(const int64_t *n) { return data_bytes(n) + params_bytes(n) + 4; }
+static double bwd_bytes(const int64_t *n) { return data_bytes(n) + 2 * params_bytes(n); }
+static double step_bytes(const int64_t *n) { return data_bytes(n) + 2 * params_bytes(n); }
+
+/* MNIST's network at a small batch, a training-sized batch, and a large one
+ * (the loop stays about a second; activations and X fill L2 many times over). */
+/* clang-format off */
+#define MLP_SIZES {{32, 784, 256, 128, 10}, {256, 784, 256, 128, 10}, {2048, 784, 256, 128, 10}}
+#define MLP_INPUTS(W)                                                                                          \
+	{"X", VB_IN, M, D, VB_FILL_PROB}, {"Y", VB_IN, M, K, VB_FILL_ONEHOT_ROW}, {"W1", W, H1, D},                   \
+	    {"b1", W, VB_ONE, H1}, {"W2", W, H2, H1}, {"b2", W, VB_ONE, H2}, {"W3", W, K, H2}, {"b3", W, VB_ONE, K}
+/* clang-format on */
+
+const vb_op mlp_fwd = {
+    .name = "mlp_fwd",
+    .family = "mlp",
+    .seed = "001 L-layer network: forward propagation and cost (softmax cross-entropy)",
+    .summary = "L = 1/m sum_i -y_i . log softmax(W3 relu(W2 relu(W1 x_i + b1) + b2) + b3)",
+    .dims = {"m", "d", "h1", "h2", "k"},
+    .sizes = MLP_SIZES,
+    .tensors = {MLP_INPUTS(VB_IN), {"L", VB_OUT, VB_ONE, VB_ONE}},
+    .flops = fwd_flops,
+    .bytes = fwd_bytes,
+    .oracle = mlp_fwd_oracle,
+    .mag = mlp_fwd_mag,
+    .variants = {VB_LOOP(mlp_fwd_loop), VB_VEC(mlp_fwd_vec), VB_CUDA_LOOP(mlp_fwd_cuda_loop),
+                 VB_CUDA_VEC(mlp_fwd_cuda_vec)},
+};
+VB_REGISTER_OP(mlp_fwd);
+
+const vb_op mlp_bwd = {
+    .name = "mlp_bwd",
+    .family = "mlp",
+    .seed = "001 L-layer network: backpropagation",
+    .summary = "dL/dW, dL/db of every layer (forward recomputed, then dZ3 = (P - Y)/m, "
+               "dZ_prev = dZ W (.) [Z_prev > 0], dW = dZ^T A_prev, db = sum_i dZ)",
+    .dims = {"m", "d", "h1", "h2", "k"},
+    .sizes = MLP_SIZES,
+    .tensors = {MLP_INPUTS(VB_IN),
+                {"dW1", VB_OUT, H1, D},
+                {"db1", VB_OUT, VB_ONE, H1},
+                {"dW2", VB_OUT, H2, H1},
+                {"db2", VB_OUT, VB_ONE, H2},
+                {"dW3", VB_OUT, K, H2},
+                {"db3", VB_OUT, VB_ONE, K}},
+    .flops = bwd_flops,
+    .bytes = bwd_bytes,
+    .oracle = mlp_bwd_oracle,
+    .mag = mlp_bwd_mag,
+    .fwd = "mlp_fwd",
+    .variants = {VB_LOOP(mlp_bwd_loop), VB_VEC(mlp_bwd_vec), VB_CUDA_LOOP(mlp_bwd_cuda_loop),
+                 VB_CUDA_VEC(mlp_bwd_cuda_vec)},
+};
+VB_REGISTER_OP(mlp_bwd);
+
+const vb_op mlp_train_step = {
+    .name = "mlp_train_step",
+    .family = "mlp",
+    .seed = "001 L-layer network: one gradient-descent update (minibatch SGD)",
+    .summary = "W <- W - 0.01 dL/dW for W1, b1, W2, b2, W3, b3 (checked: the weights after one step)",
+    .dims = {"m", "d", "h1", "h2", "k"},
+    .sizes = MLP_SIZES,
+    .tensors = {MLP_INPUTS(VB_INOUT)},
+    .flops = step_flops,
+    .bytes = step_bytes,
+    .oracle = mlp_train_step_oracle,
+    .mag = mlp_train_step_mag,
+    .variants = {VB_LOOP(mlp_train_step_loop),
+                 {.name = "loop_autovec", .fn = mlp_train_step_loop_autovec, .dtype = VB_F32},
+                 VB_VEC(mlp_train_step_vec),
+                 {.name = "vec_1t", .fn = mlp_train_step_vec_1t, .dtype = VB_F32},
+                 {.name = "vec_f64", .fn = mlp_train_step_vec_f64, .dtype = VB_F64},
+                 VB_CUDA_LOOP(mlp_train_step_cuda_loop),
+                 VB_CUDA_VEC(mlp_train_step_cuda_vec),
+                 VB_CUDA_TF32(mlp_train_step_cuda_tf32),
+                 VB_CUDA_FP16(mlp_train_step_cuda_fp16),
+                 VB_CUDA_BF16(mlp_train_step_cuda_bf16)},
+};
+VB_REGISTER_OP(mlp_train_step);

@@ -1,0 +1,38 @@
+#!/bin/sh
+# The GPU half in one go, for a machine with an NVIDIA GPU (sm_80 or newer):
+# build with CUDA, check every CUDA variant against the float64 oracle, run
+# the CUDA ctests, then a short timing run of cuda_loop, cuda_vec and the CPU
+# vec side by side. Run from the repository root:
+#
+#   tests/gpu_smoke.sh [BUILD_DIR]        (default build-gpu)
+#
+# VB_FLUSH_L2=1 in the environment times every GPU iteration with a cold L2.
+# Exits non-zero at the first failure; the results land in BUILD_DIR/gpu_smoke.json.
+set -eu
+build=${1:-build-gpu}
+variants=cuda_loop,cuda_vec,cuda_tf32,cuda_fp16,cuda_bf16
+
+command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] || { echo "gpu_smoke: no nvcc" >&2; exit 2; }
+command -v nvidia-smi >/dev/null && nvidia-smi -L
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DVB_WERROR=ON
+cmake --build "$build" -j "$(nproc)"
+vb="$build/vecbench"
+
+# A device the binary can use, or stop here with the reason.
+if "$vb" list --json | /usr/bin/python3 -c '
+import json, sys
+v = [v for op in json.load(sys.stdin) for v in op["variants"] if v["name"] == "cuda_vec"]
+sys.exit(0 if v and all(x["available"] for x in v) else 1)'; then :; else
+	echo "gpu_smoke: the CUDA variants are unavailable here:" >&2
+	"$vb" check --op '^dense_fwd$' --dims m=3,d=3,h=3 --variant cuda_vec >&2 || true
+	exit 1
+fi
+
+echo "== check: every CUDA variant, default sizes =="
+"$vb" check --variant "$variants"
+echo "== ctest: the CUDA tests, and every variant (CUDA included) and gradient at odd sizes =="
+(cd "$build" && ctest --output-on-failure -R 'cuda|check_odd')
+echo "== run: cuda_loop, cuda_vec and vec, first size of each op =="
+"$vb" run --quick --variant cuda_loop,cuda_vec,vec --out "$build/gpu_smoke.json" -- --benchmark_min_time=0.05
+echo "gpu_smoke: ok ($build/gpu_smoke.json)"
