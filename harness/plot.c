@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "results_json.h"
 
 #ifndef VB_PLOTS_DIR
 #define VB_PLOTS_DIR "plots"
@@ -29,13 +30,6 @@ static double num(const cJSON *o, const char *k) {
 static const char *str(const cJSON *o, const char *k) {
 	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static double to_seconds(double t, const char *unit) {
-	if (!unit || !strcmp(unit, "ns")) return t * 1e-9; /* Google Benchmark's default unit */
-	if (!strcmp(unit, "us")) return t * 1e-6;
-	if (!strcmp(unit, "ms")) return t * 1e-3;
-	return t;
 }
 
 /* The value of one dim in "m=256,d=784,h=256", or NAN. */
@@ -74,15 +68,10 @@ typedef struct {
 
 void vb_results_load(vb_results *rs, const char *path) {
 	memset(rs, 0, sizeof *rs);
-	size_t len;
-	char *text = vb_read_file(path, (size_t)1 << 30, &len);
-	if (!text) vb_die(VB_EXIT_USAGE, "cannot read results %s: %s", path, strerror(errno));
-	rs->root = cJSON_ParseWithLength(text, len);
-	free(text);
-	if (!rs->root) vb_die(VB_EXIT_USAGE, "%s is not JSON (expected a `vecbench run --out` results file)", path);
+	char err[512];
+	rs->root = vb_result_file_load_json(path, err, sizeof err);
+	if (!rs->root) vb_die(VB_EXIT_USAGE, "%s", err);
 	const cJSON *benches = cJSON_GetObjectItemCaseSensitive(rs->root, "benchmarks");
-	if (!cJSON_IsArray(benches))
-		vb_die(VB_EXIT_USAGE, "%s has no \"benchmarks\" array: not a Google Benchmark results file", path);
 	rs->context = cJSON_GetObjectItemCaseSensitive(rs->root, "context");
 	if (!cJSON_IsObject(rs->context)) rs->context = NULL;
 	rs->have_cal = rs->context && vb_calibration_from_context(&rs->cal, rs->context) == 0;
@@ -99,7 +88,7 @@ void vb_results_load(vb_results *rs, const char *path) {
 			continue;
 		int aggregate = rt && !strcmp(rt, "aggregate");
 		if (aggregate && (!agg || strcmp(agg, "median"))) continue;
-		double sec = to_seconds(num(b, "real_time"), str(b, "time_unit"));
+		double sec = vb_time_to_seconds(num(b, "real_time"), str(b, "time_unit"));
 		if (!(sec > 0))
 			vb_die(VB_EXIT_USAGE, "%s: benchmark %s/%s/%s has no positive real_time", path, op, variant,
 			       dims);

@@ -70,6 +70,8 @@ int vb_calibration_from_context(vb_calibration *cal, const cJSON *context); /* 0
 /* Adds arithmetic_intensity, achieved_gflops, achieved_gbs, roofline_gflops
  * and roofline_pct to every CPU benchmark entry of a results document. */
 void vb_roofline_annotate(cJSON *root, const vb_calibration *cal);
+/* A Google Benchmark real_time in its time_unit (ns when NULL), in seconds. */
+double vb_time_to_seconds(double t, const char *unit);
 
 /* The summary's extra columns: % of roofline, then memory (io: inputs and
  * outputs, wksp: arena peak, heap+: heap growth, RSS: peak resident set,

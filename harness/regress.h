@@ -15,9 +15,6 @@ int vb_cmd_machine_id(int argc, char **argv);
  * [a-z0-9._-], at most 160 bytes. */
 void vb_machine_id(char *buf, size_t len);
 
-/* Google Benchmark's JSON with NaN/Infinity made null (results_json.c). */
-char *vb_json_null_nonfinite(const char *data, size_t len, size_t *outlen);
-
 /* ---- slowdown injection (count.c) ----
  * VB_INJECT_SLOWDOWN=op/variant:PCT makes that kernel do PCT% more work in
  * timed and counted regions: one extra call of the kernel per 100/PCT calls,

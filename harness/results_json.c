@@ -424,74 +424,97 @@ static int parse_doc(const ctx *c, const cJSON *root, vb_result_file *out) {
 	return 0;
 }
 
+/* Size, encoding and JSON syntax: the document (Google Benchmark's NaN and
+ * Infinity made null), or NULL with a one-line reason in err. */
+static cJSON *parse_json(const char *data, size_t len, const char *what, char *err, size_t errlen) {
+	if (len > VB_RESULTS_MAX_BYTES) {
+		fail(err, errlen, "%s: too large (%zu bytes; a result file is at most %zu MiB)", what, len,
+		     VB_RESULTS_MAX_BYTES >> 20);
+		return NULL;
+	}
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) data += 3, len -= 3; /* UTF-8 byte order mark */
+	size_t ws = 0;
+	while (ws < len && (data[ws] == ' ' || data[ws] == '\t' || data[ws] == '\n' || data[ws] == '\r'))
+		ws++;
+	if (ws == len) {
+		fail(err, errlen, "%s: empty file (no JSON)", what);
+		return NULL;
+	}
+	if (memchr(data, 0, len)) {
+		fail(err, errlen, "%s: binary data (a NUL byte), not a JSON result file", what);
+		return NULL;
+	}
+	size_t bad = utf8_valid_prefix((const unsigned char *)data, len);
+	if (bad < len) {
+		fail(err, errlen, "%s: binary data (invalid UTF-8 at byte %zu), not a JSON result file", what, bad);
+		return NULL;
+	}
+	size_t tlen;
+	char *text = vb_json_null_nonfinite(data, len, &tlen);
+	if (!text) {
+		fail(err, errlen, "%s: out of memory", what);
+		return NULL;
+	}
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+	if (!root) {
+		size_t pos = end && end >= text && end <= text + tlen ? (size_t)(end - text) : tlen;
+		if (ends_inside_value(text, tlen))
+			fail(err, errlen, "%s: truncated JSON (the text ends inside a value, line %zu)", what,
+			     line_of(text, tlen));
+		else
+			fail(err, errlen, "%s: malformed JSON at line %zu", what, line_of(text, pos));
+	}
+	free(text);
+	return root;
+}
+
 int vb_result_file_parse(const char *data, size_t len, const char *what, vb_result_file *out, char *err,
                          size_t errlen) {
 	memset(out, 0, sizeof *out);
 	if (err && errlen) err[0] = 0;
 	if (!what) what = "input";
-	if (len > VB_RESULTS_MAX_BYTES)
-		return fail(err, errlen, "%s: too large (%zu bytes; a result file is at most %zu MiB)", what, len,
-		            VB_RESULTS_MAX_BYTES >> 20);
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) data += 3, len -= 3; /* UTF-8 byte order mark */
-	size_t ws = 0;
-	while (ws < len && (data[ws] == ' ' || data[ws] == '\t' || data[ws] == '\n' || data[ws] == '\r'))
-		ws++;
-	if (ws == len) return fail(err, errlen, "%s: empty file (no JSON)", what);
-	if (memchr(data, 0, len))
-		return fail(err, errlen, "%s: binary data (a NUL byte), not a JSON result file", what);
-	size_t bad = utf8_valid_prefix((const unsigned char *)data, len);
-	if (bad < len)
-		return fail(err, errlen, "%s: binary data (invalid UTF-8 at byte %zu), not a JSON result file", what,
-		            bad);
-	size_t tlen;
-	char *text = vb_json_null_nonfinite(data, len, &tlen);
-	if (!text) return fail(err, errlen, "%s: out of memory", what);
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-	if (!root) {
-		size_t pos = end && end >= text && end <= text + tlen ? (size_t)(end - text) : tlen;
-		int cut = ends_inside_value(text, tlen);
-		if (cut)
-			fail(err, errlen, "%s: truncated JSON (the text ends inside a value, line %zu)", what,
-			     line_of(text, tlen));
-		else
-			fail(err, errlen, "%s: malformed JSON at line %zu", what, line_of(text, pos));
-		free(text);
-		return -1;
-	}
+	cJSON *root = parse_json(data, len, what, err, errlen);
+	if (!root) return -1;
 	ctx c = {what, err, errlen, 0};
 	int rc = parse_doc(&c, root, out);
 	cJSON_Delete(root);
-	free(text);
 	if (rc) results_clear(out);
 	return rc;
 }
 
-int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t errlen) {
-	memset(out, 0, sizeof *out);
+/* The whole file, read up to VB_RESULTS_MAX_BYTES + 1 bytes (so pipes and
+ * growing files are bounded too): a malloc'd buffer, or NULL with the reason in err. */
+static char *read_capped(const char *path, size_t *lenp, char *err, size_t errlen) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	if (fd < 0) {
+		fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, "cannot read %s: %s", path, strerror(e));
+		fail(err, errlen, "cannot read %s: %s", path, strerror(e));
+		return NULL;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, "cannot read %s: it is a directory", path);
+		fail(err, errlen, "cannot read %s: it is a directory", path);
+		return NULL;
 	}
 	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > VB_RESULTS_MAX_BYTES) {
 		close(fd);
-		return fail(err, errlen, "%s: too large (%jd bytes; a result file is at most %zu MiB)", path,
-		            (intmax_t)st.st_size, VB_RESULTS_MAX_BYTES >> 20);
+		fail(err, errlen, "%s: too large (%jd bytes; a result file is at most %zu MiB)", path,
+		     (intmax_t)st.st_size, VB_RESULTS_MAX_BYTES >> 20);
+		return NULL;
 	}
-	/* Reads up to one byte past the limit, so pipes and growing files are bounded too. */
 	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
-		return fail(err, errlen, "%s: out of memory", path);
+		fail(err, errlen, "%s: out of memory", path);
+		return NULL;
 	}
 	for (;;) {
 		if (len == cap) {
@@ -501,7 +524,8 @@ int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t
 			if (!grown) {
 				free(buf);
 				close(fd);
-				return fail(err, errlen, "%s: out of memory", path);
+				fail(err, errlen, "%s: out of memory", path);
+				return NULL;
 			}
 			buf = grown, cap = ncap;
 		}
@@ -511,15 +535,45 @@ int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t
 			int e = errno;
 			free(buf);
 			close(fd);
-			return fail(err, errlen, "cannot read %s: %s", path, strerror(e));
+			fail(err, errlen, "cannot read %s: %s", path, strerror(e));
+			return NULL;
 		}
 		if (got == 0) break;
 		len += (size_t)got;
 	}
 	close(fd);
+	*lenp = len;
+	return buf;
+}
+
+int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t errlen) {
+	memset(out, 0, sizeof *out);
+	size_t len;
+	char *buf = read_capped(path, &len, err, errlen);
+	if (!buf) return -1;
 	int rc = vb_result_file_parse(buf, len, path, out, err, errlen);
 	free(buf);
 	return rc;
+}
+
+cJSON *vb_result_file_load_json(const char *path, char *err, size_t errlen) {
+	if (err && errlen) err[0] = 0;
+	size_t len;
+	char *buf = read_capped(path, &len, err, errlen);
+	if (!buf) return NULL;
+	cJSON *root = parse_json(buf, len, path, err, errlen);
+	free(buf);
+	if (!root) return NULL;
+	/* The same checks of shape, types and ranges as vb_result_file_load. */
+	vb_result_file r = {0};
+	ctx c = {path, err, errlen, 0};
+	int rc = parse_doc(&c, root, &r);
+	results_clear(&r);
+	if (rc) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
 }
 
 static int cmp_name(const void *key, const void *elem) { return strcmp(key, ((const vb_bench_result *)elem)->name); }

@@ -40,6 +40,10 @@ typedef struct {
 int vb_result_file_parse(const char *data, size_t len, const char *what, vb_result_file *out, char *err, size_t errlen);
 /* Reads and parses a file of at most VB_RESULTS_MAX_BYTES. */
 int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t errlen);
+/* The same reading and checks as vb_result_file_load, for readers that need
+ * fields beyond vb_bench_result's (plot, report): the parsed document, NaN and
+ * Infinity as null, or NULL with a one-line reason in err. cJSON_Delete it. */
+struct cJSON *vb_result_file_load_json(const char *path, char *err, size_t errlen);
 void vb_result_file_free(vb_result_file *r);
 /* The benchmark named name, or NULL. */
 const vb_bench_result *vb_result_file_find(const vb_result_file *r, const char *name);

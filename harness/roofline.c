@@ -394,8 +394,8 @@ int vb_calibration_from_context(vb_calibration *cal, const cJSON *ctx) {
 	return cal->sgemm_gflops > 0 && cal->triad_gbs > 0 ? 0 : -1;
 }
 
-static double to_seconds(double t, const char *unit) {
-	if (!strcmp(unit, "ns")) return t * 1e-9;
+double vb_time_to_seconds(double t, const char *unit) {
+	if (!unit || !strcmp(unit, "ns")) return t * 1e-9; /* Google Benchmark's default unit */
 	if (!strcmp(unit, "us")) return t * 1e-6;
 	if (!strcmp(unit, "ms")) return t * 1e-3;
 	return t;
@@ -411,7 +411,7 @@ void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
 		    strcmp(str(b, "device"), "cpu") || (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
 			continue;
 		double flops = num(b, "flops_per_iteration"), bytes = num(b, "bytes_per_iteration");
-		double sec = to_seconds(num(b, "real_time"), str(b, "time_unit"));
+		double sec = vb_time_to_seconds(num(b, "real_time"), str(b, "time_unit"));
 		if (!(sec > 0) || isnan(flops) || isnan(bytes)) continue;
 		set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
 		set_num(b, "achieved_gflops", flops / sec * 1e-9);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "prof.h"
 #include "regress.h"
+#include "results_json.h"
 #include "report.h"
 
 /* Kernels cheaper than this get one untimed call first (page faults, thread

@@ -13,6 +13,7 @@
 
 #define MLP_TRAIN_STEP_LOOP mlp_train_step_loop
 #include "mlp_step.inc"
+#include "prob_bound.h"
 
 /* ---- loop ---- */
 
@@ -171,38 +172,14 @@ static void mlp_train_step_oracle(const vb_call *c) {
  * ReLU's derivative jumps at 0: where |Z| <= LAMBDA u_p sigma(Z), a variant
  * of precision u_p may take the other side, so dZ there may be off by |dA|;
  * sigma admits 2 |dA| / (LAMBDA u_p) for each precision u_p the op's variants
- * use. Only a bound, so its products use dgemm; the oracle stays in loops. */
-
-#define LAMBDA 8.0
+ * use. Only a bound, so its products use dgemm (prob_bound.h); the oracle
+ * stays in loops. */
 
 static const double LEVELS_F32[] = {0x1p-24, 0};
 /* float32, then float16, tf32 (vb.h's 2^-10) and bfloat16: the step's GPU variants. */
 static const double LEVELS_ALL[] = {0x1p-24, 0x1p-11, 0x1p-10, 0x1p-8, 0};
 
 static double *scratch_d(const vb_call *c, int64_t n) { return vb_scratch(c, sizeof(double) * (size_t)n); }
-
-static double *map_copy(const vb_call *c, const double *a, int64_t n, int square) {
-	double *r = scratch_d(c, n);
-	for (int64_t i = 0; i < n; i++)
-		r[i] = square ? a[i] * a[i] : fabs(a[i]);
-	return r;
-}
-
-/* C (m*n) = A B^T + beta C, A m*k, B n*k */
-static void gemm_nt(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)k, beta, C,
-	            (int)n);
-}
-/* C (m*n) = A B + beta C, A m*k, B k*n */
-static void gemm_nn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)n, beta,
-	            C, (int)n);
-}
-/* C (m*n) = A^T B + beta C, A k*m, B k*n */
-static void gemm_tn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)m, B, (int)n, beta, C,
-	            (int)n);
-}
 
 typedef struct {
 	double *ind, *cor;
@@ -279,8 +256,9 @@ static mlp_err forward_error(const vb_call *c, const double *levels) {
 		e.sA[l + 1] = s;
 	}
 	/* softmax: dP_c = P_c ((1 - P_c) dz_c - sum_{j != c} P_j dz_j); the
-	 * rounding of z - max z enters like dz, exp's 2 ulp like 4 u of dz, the
-	 * sum and the division add k + 2. The logits' errors may be shared. */
+	 * rounding of z - max z enters like dz, exp's VB_EXP_ULPS = 2 ulp (glibc's
+	 * and SLEEF's expf are within 1) like 4 u of dz, the sum and the division
+	 * add k + 2. The logits' errors may be shared. */
 	int64_t k = e.width[3];
 	e.P = scratch_d(c, m * k);
 	e.sP = scratch_d(c, m * k);

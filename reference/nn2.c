@@ -19,16 +19,12 @@
 #include <cblas.h>
 #include <math.h>
 
+#include "logistic.h"
 #include "nn2.h"
+#include "prob_bound.h"
 
 enum { M, N, H, K };
 enum { T_X, T_Y, T_THETA1, T_THETA2, T_OUT };
-
-static double sigmoid(double z) { return 1 / (1 + exp(-z)); }
-static float sigmoidf(float z) { return 1 / (1 + expf(-z)); }
-/* -y log sigma(z) - (1 - y) log(1 - sigma(z)) */
-static double logistic_loss(double z, double y) { return fmax(z, 0) + log1p(exp(-fabs(z))) - y * z; }
-static float logistic_lossf(float z, float y) { return fmaxf(z, 0) + log1pf(expf(-fabsf(z))) - y * z; }
 
 /* ---- float64 oracle, the batch as matrices ---- */
 
@@ -126,18 +122,24 @@ static void example_forward_loop(const vb_call *c, const float *x, float *a2, fl
 	}
 }
 
-static void nn2_fwd_loop(const vb_call *c) {
+/* a2 and z3 of one example x: example_forward_loop or example_forward_semi. */
+typedef void example_forward_fn(const vb_call *c, const float *x, float *a2, float *z3);
+
+/* J summed example by example. */
+static void fwd_by_example(const vb_call *c, example_forward_fn *example_forward) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
 	const float *X = c->t[T_X], *Y = c->t[T_Y];
 	float *a2 = vb_scratch(c, sizeof(float) * (size_t)h), *z3 = vb_scratch(c, sizeof(float) * (size_t)k);
 	float J = 0;
 	for (int64_t i = 0; i < m; i++) {
-		example_forward_loop(c, X + i * n, a2, z3);
+		example_forward(c, X + i * n, a2, z3);
 		for (int64_t o = 0; o < k; o++)
 			J += logistic_lossf(z3[o], Y[i * k + o]);
 	}
 	((float *)c->t[T_OUT])[0] = J / (float)m;
 }
+
+static void nn2_fwd_loop(const vb_call *c) { fwd_by_example(c, example_forward_loop); }
 
 static void nn2_bwd_loop(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
@@ -183,18 +185,7 @@ static void example_forward_semi(const vb_call *c, const float *x, float *a2, fl
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, k, h, 1.0f, c->t[T_THETA2], h, a2, 1, 0.0f, z3, 1);
 }
 
-static void nn2_fwd_semi(const vb_call *c) {
-	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
-	const float *X = c->t[T_X], *Y = c->t[T_Y];
-	float *a2 = vb_scratch(c, sizeof(float) * (size_t)h), *z3 = vb_scratch(c, sizeof(float) * (size_t)k);
-	float J = 0;
-	for (int64_t i = 0; i < m; i++) {
-		example_forward_semi(c, X + i * n, a2, z3);
-		for (int64_t o = 0; o < k; o++)
-			J += logistic_lossf(z3[o], Y[i * k + o]);
-	}
-	((float *)c->t[T_OUT])[0] = J / (float)m;
-}
+static void nn2_fwd_semi(const vb_call *c) { fwd_by_example(c, example_forward_semi); }
 
 static void nn2_bwd_semi(const vb_call *c) {
 	int m = (int)c->dim[M], n = (int)c->dim[N], h = (int)c->dim[H], k = (int)c->dim[K];
@@ -230,33 +221,9 @@ static void nn2_bwd_semi(const vb_call *c) {
  * (other units, other examples) combine in quadrature, errors that may be
  * shared (the outputs of one example, which all read the same a2) linearly.
  * sigma' <= 1/4 (a(1 - a) exactly), evaluating sigma or the loss costs 8 u
- * (scalar or SIMD exp), the loss' slope in z3 is a3 - y. Only a bound, so
- * its products go through dgemm; the oracle itself stays in loops. */
-
-#define LAMBDA 8.0
-
-static double *map_copy(const vb_call *c, const double *a, int64_t n, int square) {
-	double *r = vb_scratch(c, sizeof(double) * (size_t)n);
-	for (int64_t i = 0; i < n; i++)
-		r[i] = square ? a[i] * a[i] : fabs(a[i]);
-	return r;
-}
-
-/* C (m*n) = A B^T + beta C, A m*k, B n*k */
-static void gemm_nt(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)k, beta, C,
-	            (int)n);
-}
-/* C (m*n) = A B + beta C, A m*k, B k*n */
-static void gemm_nn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)k, B, (int)n, beta,
-	            C, (int)n);
-}
-/* C (m*n) = A^T B + beta C, A k*m, B k*n */
-static void gemm_tn(int64_t m, int64_t n, int64_t k, const double *A, const double *B, double beta, double *C) {
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A, (int)m, B, (int)n, beta, C,
-	            (int)n);
-}
+ * (exp's VB_EXP_ULPS = 2 ulp is 4 u, glibc's and SLEEF's expf are within 1;
+ * log1p and the sums the rest), the loss' slope in z3 is a3 - y. Only a bound, so
+ * its products go through dgemm (prob_bound.h); the oracle itself stays in loops. */
 
 typedef struct {
 	double *A2, *sA2; /* m*h: a2 and its error scale (independent across units) */

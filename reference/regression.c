@@ -21,18 +21,11 @@
 #include <cblas.h>
 #include <math.h>
 
+#include "logistic.h" /* sigmoid, logistic_loss, float64 and float32 */
 #include "regression.h"
 
 enum { M, N };
 enum { T_X, T_Y, T_THETA, T_OUT };
-
-/* ---- scalar pieces, float64 and float32 ---- */
-
-static double sigmoid(double z) { return 1 / (1 + exp(-z)); }
-static float sigmoidf(float z) { return 1 / (1 + expf(-z)); }
-/* -y log sigma(z) - (1 - y) log(1 - sigma(z)) */
-static double logistic_loss(double z, double y) { return fmax(z, 0) + log1p(exp(-fabs(z))) - y * z; }
-static float logistic_lossf(float z, float y) { return fmaxf(z, 0) + log1pf(expf(-fabsf(z))) - y * z; }
 
 /* ---- float64 oracles: h_i = x_i . theta, then the formula ---- */
 
@@ -182,7 +175,8 @@ static void logreg_grad_semi(const vb_call *c) { grad_semi(c, 1); }
  * the residual z_i - y_i by (n+1) u (S_i + |y_i|). (The default, the oracle on
  * |inputs|, would cancel in z - |y|.) Logistic: the loss' slope in z is
  * sigma(z) - y, in (-1, 1); evaluating it costs a few ulps of |z|, |y z| and 1
- * (8 u for exp and log1p, scalar or SIMD); sigma's slope is at most 1/4 and
+ * (8 u for exp and log1p: exp's VB_EXP_ULPS = 2 ulp is 4 u, glibc's and
+ * SLEEF's expf are within 1); sigma's slope is at most 1/4 and
  * its value within 8 u. Each mean adds m+1 roundings of its sum. */
 
 static double abs_hypothesis(const vb_call *c, int64_t i) {

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "results_json.h"
 
@@ -246,11 +249,48 @@ static void test_mutations(void) {
 	free(buf);
 }
 
+/* vb_result_file_load_json (plot, report): the same checks, the document back
+ * with NaN as null; a bad file gives NULL and a one-line error naming it. */
+static void test_load_json(void) {
+	char path[] = "/tmp/test_results_json_XXXXXX";
+	int fd = mkstemp(path);
+	EXPECT(fd >= 0, "mkstemp");
+	if (fd < 0) return;
+	FILE *f = fdopen(fd, "w");
+	fputs(VALID, f);
+	fclose(f);
+	char err[256];
+	cJSON *root = vb_result_file_load_json(path, err, sizeof err);
+	EXPECT(root != NULL, "valid file: %s", err);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
+	EXPECT(cJSON_IsArray(b) && cJSON_GetArraySize(b) > 5, "benchmarks array");
+	int nulls = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, b) nulls += cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "workspace_bytes")) +
+	                                  cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "x"));
+	EXPECT(nulls == 2, "-NaN and Infinity read as null, %d", nulls);
+	cJSON_Delete(root);
+	static const char *const bad[] = {"{\"benchmarks\": [", "{\"benchmarks\": 5}", "{\"context\": {}}", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		f = fopen(path, "w");
+		fputs(bad[i], f);
+		fclose(f);
+		err[0] = 0;
+		root = vb_result_file_load_json(path, err, sizeof err);
+		EXPECT(!root && !strncmp(err, path, strlen(path)) && !strchr(err, '\n'), "bad file %zu: '%s'", i, err);
+		cJSON_Delete(root);
+	}
+	unlink(path);
+	root = vb_result_file_load_json(path, err, sizeof err);
+	EXPECT(!root && strstr(err, "cannot read"), "missing file: '%s'", err);
+}
+
 int main(void) {
 	test_valid();
 	test_nonfinite();
 	test_errors();
 	test_mutations();
+	test_load_json();
 	if (fails) {
 		fprintf(stderr, "%d failure(s)\n", fails);
 		return 1;

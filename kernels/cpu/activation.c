@@ -11,7 +11,6 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 VF_INLINE vf add(vf a, vf b) { return a + b; }
 VF_INLINE vf relu(vf z) { return vf_max(z, vf_set1(0.0f)); }
 VF_INLINE vf relu_grad(vf z, vf da) { return vf_where_pos(z, da); }
-VF_INLINE vf sigmoid(vf z) { return vf_set1(1.0f) / (vf_set1(1.0f) + vf_exp(-z)); }
 VF_INLINE vf sigmoid_grad(vf a, vf da) { return da * a * (vf_set1(1.0f) - a); }
 VF_INLINE vf tanh_grad(vf a, vf da) { return da * (vf_set1(1.0f) - a * a); }
 
@@ -70,7 +69,7 @@ void sigmoid_fwd_vec(const vb_call *c) {
 	float *A = c->t[1];
 #pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
 	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), sigmoid);
+		vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), vf_sigmoid);
 }
 
 void sigmoid_bwd_vec(const vb_call *c) {

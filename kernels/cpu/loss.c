@@ -13,6 +13,8 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* ---- mean squared error ---- */
 
+VF_INLINE vf squared_diff(vf a, vf y) { return (a - y) * (a - y); }
+
 /* Per example: SIMD partial sums, then the lanes added; the examples' costs
  * are summed one after another (threads' partial sums at the end), so
  * rounding errors pass through as few additions as in the loop form. */
@@ -21,20 +23,8 @@ void mse_loss_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float total = 0;
 #pragma omp parallel for schedule(static) reduction(+ : total) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++) {
-		const float *a = A + i * n, *y = Y + i * n;
-		vf acc = vf_set1(0.0f);
-		int64_t j = 0;
-		for (; j + VF_LANES <= n; j += VF_LANES) {
-			vf d = vf_load(a + j) - vf_load(y + j);
-			acc += d * d;
-		}
-		if (j < n) {
-			vf d = vf_load_part(a + j, n - j, 0.0f) - vf_load_part(y + j, n - j, 0.0f);
-			acc += d * d;
-		}
-		total += vf_hsum(acc);
-	}
+	for (int64_t i = 0; i < m; i++)
+		total += vf_sum_map2(A + i * n, Y + i * n, n, squared_diff, 0.0f);
 	((float *)c->t[2])[0] = total / (2.0f * (float)m);
 }
 
@@ -123,18 +113,8 @@ void bce_loss_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float total = 0;
 #pragma omp parallel for schedule(static) reduction(+ : total) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++) {
-		const float *a = A + i * n, *y = Y + i * n;
-		vf acc = vf_set1(0.0f);
-		int64_t j = 0;
-		for (; j + VF_LANES <= n; j += VF_LANES)
-			acc += bce_term(vf_load(a + j), vf_load(y + j));
-		if (j < n) { /* the unused lanes' terms (log of a filler) are masked out */
-			vf t = bce_term(vf_load_part(a + j, n - j, 0.5f), vf_load_part(y + j, n - j, 0.5f));
-			acc += vf_keep_first(t, n - j);
-		}
-		total += vf_hsum(acc); /* example by example, as in mse_loss_vec */
-	}
+	for (int64_t i = 0; i < m; i++) /* example by example, as in mse_loss_vec; 0.5 fills log's tail lanes */
+		total += vf_sum_map2(A + i * n, Y + i * n, n, bce_term, 0.5f);
 	((float *)c->t[2])[0] = -total / (float)m;
 }
 

@@ -6,32 +6,41 @@
 #include <omp.h>
 
 #include "mlp.h"
-#include "net_expf.h"
+#include "vmath.h"
 
 enum { M, D, H1, H2, K };
 enum { T_X, T_Y, T_W1, T_B1, T_W2, T_B2, T_W3, T_B3, T_OUT };
 
+/* e[o] = exp(z[o] - zmax), o < n; e may be z. float: SLEEF's vector exp. */
+static void exp_shifted_f32(float *e, const float *z, float zmax, int64_t n) {
+#pragma omp simd
+	for (int64_t o = 0; o < n; o++)
+		e[o] = z[o] - zmax;
+	vf_map1(e, e, n, vf_exp);
+}
+
+static void exp_shifted_f64(double *e, const double *z, double zmax, int64_t n) {
+	for (int64_t o = 0; o < n; o++)
+		e[o] = exp(z[o] - zmax);
+}
+
 #define REAL float
 #define GEMM cblas_sgemm
-#define EXP_NONPOS net_expf_nonpos
 #define LOG logf
 #define FN(name) name##_f32
 #include "mlp_vec.inc"
 #undef REAL
 #undef GEMM
-#undef EXP_NONPOS
 #undef LOG
 #undef FN
 
 #define REAL double
 #define GEMM cblas_dgemm
-#define EXP_NONPOS exp
 #define LOG log
 #define FN(name) name##_f64
 #include "mlp_vec.inc"
 #undef REAL
 #undef GEMM
-#undef EXP_NONPOS
 #undef LOG
 #undef FN
 

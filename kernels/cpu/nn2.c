@@ -1,12 +1,12 @@
 /* Seed 002's two-layer sigmoid network, vectorized over the whole batch:
- * each layer is one sgemm, the sigmoids are SIMD passes (net_expf.h), and
+ * each layer is one sgemm, the sigmoids are SIMD passes (vmath.h), and
  * the course's per-example accumulation Delta += delta a^T becomes one
  * sgemm Delta = delta^T A over the batch. */
 #include <cblas.h>
 #include <math.h>
 
-#include "net_expf.h"
 #include "nn2.h"
+#include "vmath.h"
 
 enum { M, N, H, K };
 enum { T_X, T_Y, T_THETA1, T_THETA2, T_OUT };
@@ -21,9 +21,7 @@ static void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float *
 static void forward(const vb_call *c, float *A2, float *Z3) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
 	sgemm_nt(m, h, n, 1.0f, c->t[T_X], c->t[T_THETA1], A2);
-#pragma omp simd
-	for (int64_t i = 0; i < m * h; i++)
-		A2[i] = net_sigmoidf(A2[i]);
+	vf_map1(A2, A2, m * h, vf_sigmoid);
 	sgemm_nt(m, k, h, 1.0f, A2, c->t[T_THETA2], Z3);
 }
 
@@ -34,9 +32,7 @@ void nn2_fwd_vec(const vb_call *c) {
 	      *Z3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
 	float *E = vb_scratch(c, sizeof(float) * (size_t)(m * k));
 	forward(c, A2, Z3);
-#pragma omp simd
-	for (int64_t i = 0; i < m * k; i++)
-		E[i] = net_expf_nonpos(-fabsf(Z3[i]));
+	vf_map1(E, Z3, m * k, vf_exp_neg_abs);
 	/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z; log1pf stays scalar (glibc) */
 	float J = 0;
 	for (int64_t i = 0; i < m * k; i++)
@@ -52,9 +48,7 @@ void nn2_bwd_vec(const vb_call *c) {
 	      *d3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
 	float *d2 = vb_scratch(c, sizeof(float) * (size_t)(m * h));
 	forward(c, A2, d3);
-#pragma omp simd
-	for (int64_t i = 0; i < m * k; i++)
-		d3[i] = net_sigmoidf(d3[i]) - Y[i];
+	vf_map2(d3, d3, Y, m * k, vf_sigmoid_minus);
 	/* delta2 = (delta3 Theta2) (.) a2 (1 - a2) */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)h, (int)k, 1.0f, d3, (int)k, c->t[T_THETA2],
 	            (int)h, 0.0f, d2, (int)h);

@@ -1,11 +1,11 @@
 /* Seed 002's regression ops, vectorized: the residual r = X theta - y is one
  * sgemv over the whole batch, the gradient 1/m X^T r another; the cost and
- * the sigmoid are SIMD passes over the m residuals (net_expf.h). */
+ * the sigmoid are SIMD passes over the m residuals (vmath.h). */
 #include <cblas.h>
 #include <math.h>
 
-#include "net_expf.h"
 #include "regression.h"
+#include "vmath.h"
 
 enum { M, N };
 enum { T_X, T_Y, T_THETA, T_OUT };
@@ -51,9 +51,7 @@ void logreg_cost_vec(const vb_call *c) {
 	const float *y = c->t[T_Y];
 	float *z = vb_scratch(c, sizeof(float) * (size_t)m), *e = vb_scratch(c, sizeof(float) * (size_t)m);
 	xtheta(c, z, 0.0f);
-#pragma omp simd
-	for (int64_t i = 0; i < m; i++)
-		e[i] = net_expf_nonpos(-fabsf(z[i]));
+	vf_map1(e, z, m, vf_exp_neg_abs);
 	/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z; log1pf stays scalar (glibc) */
 	float s = 0;
 	for (int64_t i = 0; i < m; i++)
@@ -66,8 +64,6 @@ void logreg_grad_vec(const vb_call *c) {
 	const float *y = c->t[T_Y];
 	float *r = vb_scratch(c, sizeof(float) * (size_t)m);
 	xtheta(c, r, 0.0f);
-#pragma omp simd
-	for (int64_t i = 0; i < m; i++)
-		r[i] = net_sigmoidf(r[i]) - y[i];
+	vf_map2(r, r, y, m, vf_sigmoid_minus);
 	grad_from_residual(c, r);
 }

@@ -1,4 +1,4 @@
-/* SIMD helpers for the activation, softmax and loss kernels (kernels/cpu,
+/* SIMD helpers for the activation, softmax, loss and network kernels (kernels/cpu,
  * compiled -march=native): one vector type `vf` of VF_LANES floats, AVX-512
  * or AVX2, with a one-lane scalar fallback so the kernels build anywhere.
  * Arithmetic uses GCC's vector operators (+ - * /); exp, log and tanh come
@@ -103,6 +103,13 @@ VF_INLINE vf vf_log(vf x) { return logf(x); }
 VF_INLINE vf vf_tanh(vf x) { return tanhf(x); }
 #endif
 
+/* sigma(z) = 1 / (1 + e^-z); 0 once e^-z overflows (z < -88.7, where sigma is subnormal). */
+VF_INLINE vf vf_sigmoid(vf z) { return vf_set1(1.0f) / (vf_set1(1.0f) + vf_exp(-z)); }
+/* sigma(z) - y: the logistic loss' slope in z. */
+VF_INLINE vf vf_sigmoid_minus(vf z, vf y) { return vf_sigmoid(z) - y; }
+/* e^-|z|, in (0, 1]: the logistic loss' log1p(e^-|z|) without overflow. */
+VF_INLINE vf vf_exp_neg_abs(vf z) { return vf_exp(-vf_max(z, -z)); }
+
 /* y[i] = f(x[i]), i < n: whole vectors, then one partial vector. y may be x. */
 VF_INLINE void vf_map1(float *y, const float *x, int64_t n, vf (*f)(vf)) {
 	int64_t i = 0;
@@ -111,13 +118,23 @@ VF_INLINE void vf_map1(float *y, const float *x, int64_t n, vf (*f)(vf)) {
 	if (i < n) vf_store_part(y + i, n - i, f(vf_load_part(x + i, n - i, 0.0f)));
 }
 
-/* y[i] = f(a[i], b[i]), i < n. */
-VF_INLINE void vf_map2(float *restrict y, const float *restrict a, const float *restrict b, int64_t n,
-                       vf (*f)(vf, vf)) {
+/* y[i] = f(a[i], b[i]), i < n. y may be a or b. */
+VF_INLINE void vf_map2(float *y, const float *a, const float *b, int64_t n, vf (*f)(vf, vf)) {
 	int64_t i = 0;
 	for (; i + VF_LANES <= n; i += VF_LANES)
 		vf_store(y + i, f(vf_load(a + i), vf_load(b + i)));
 	if (i < n) vf_store_part(y + i, n - i, f(vf_load_part(a + i, n - i, 0.0f), vf_load_part(b + i, n - i, 0.0f)));
+}
+
+/* sum of f(a[j], b[j]), j < n: per-lane partial sums, then the lanes added.
+ * The tail's unused lanes read `fill` (a value f accepts) and are masked out. */
+VF_INLINE float vf_sum_map2(const float *a, const float *b, int64_t n, vf (*f)(vf, vf), float fill) {
+	vf acc = vf_set1(0.0f);
+	int64_t j = 0;
+	for (; j + VF_LANES <= n; j += VF_LANES)
+		acc += f(vf_load(a + j), vf_load(b + j));
+	if (j < n) acc += vf_keep_first(f(vf_load_part(a + j, n - j, fill), vf_load_part(b + j, n - j, fill)), n - j);
+	return vf_hsum(acc);
 }
 
 /* max of x[0..n), n >= 1. */
