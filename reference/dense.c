@@ -42,66 +42,73 @@ static void dense_fwd_loop(const vb_call *c) {
 
 /* ---- column-major forward ---- */
 
+/* The oracle accumulates whole rows of Z (i innermost): contiguous, so the
+ * large case is not bound by cache misses. */
 static void dense_fwd_cm_oracle(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const double *W = c->t[0], *X = c->t[1], *b = c->t[2];
 	double *Z = c->t[3];
 	/* The oracle is not timed: use both cores. */
 #pragma omp parallel for
-	for (int64_t j = 0; j < h; j++)
-		for (int64_t i = 0; i < m; i++) {
-			double z = b[j];
-			for (int64_t k = 0; k < d; k++)
-				z += W[j * d + k] * X[k * m + i];
-			Z[j * m + i] = z;
-		}
+	for (int64_t j = 0; j < h; j++) {
+		for (int64_t i = 0; i < m; i++)
+			Z[j * m + i] = b[j];
+		for (int64_t k = 0; k < d; k++)
+			for (int64_t i = 0; i < m; i++)
+				Z[j * m + i] += W[j * d + k] * X[k * m + i];
+	}
 }
 
+/* The seed's loop: for each example, take its column x = X[:, i], then
+ * z_j = b_j + sum_k W[j, k] x_k. */
 static void dense_fwd_cm_loop(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *W = c->t[0], *X = c->t[1], *b = c->t[2];
 	float *Z = c->t[3];
-	for (int64_t i = 0; i < m; i++) /* for each example (column) */
+	float *x = vb_scratch(c, sizeof(float) * (size_t)d);
+	for (int64_t i = 0; i < m; i++) { /* for each example (column) */
+		for (int64_t k = 0; k < d; k++)
+			x[k] = X[k * m + i];
 		for (int64_t j = 0; j < h; j++) {
 			float z = b[j];
 			for (int64_t k = 0; k < d; k++)
-				z += W[j * d + k] * X[k * m + i];
+				z += W[j * d + k] * x[k];
 			Z[j * m + i] = z;
 		}
+	}
 }
 
 /* ---- row-major backward ---- */
 
+/* Loops ordered so the innermost index walks memory contiguously. */
 static void dense_bwd_oracle(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const double *X = c->t[0], *W = c->t[1], *dZ = c->t[2];
 	double *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
 	/* The oracle is not timed: use both cores. */
 #pragma omp parallel for
-	for (int64_t j = 0; j < h; j++)
-		for (int64_t k = 0; k < d; k++) {
-			double s = 0;
-			for (int64_t i = 0; i < m; i++)
-				s += dZ[i * h + j] * X[i * d + k];
-			dW[j * d + k] = s;
-		}
 	for (int64_t j = 0; j < h; j++) {
-		double s = 0;
-		for (int64_t i = 0; i < m; i++)
-			s += dZ[i * h + j];
-		db[j] = s;
+		db[j] = 0;
+		for (int64_t k = 0; k < d; k++)
+			dW[j * d + k] = 0;
+		for (int64_t i = 0; i < m; i++) {
+			db[j] += dZ[i * h + j];
+			for (int64_t k = 0; k < d; k++)
+				dW[j * d + k] += dZ[i * h + j] * X[i * d + k];
+		}
 	}
 #pragma omp parallel for
-	for (int64_t i = 0; i < m; i++)
-		for (int64_t k = 0; k < d; k++) {
-			double s = 0;
-			for (int64_t j = 0; j < h; j++)
-				s += dZ[i * h + j] * W[j * d + k];
-			dX[i * d + k] = s;
-		}
+	for (int64_t i = 0; i < m; i++) {
+		for (int64_t k = 0; k < d; k++)
+			dX[i * d + k] = 0;
+		for (int64_t j = 0; j < h; j++)
+			for (int64_t k = 0; k < d; k++)
+				dX[i * d + k] += dZ[i * h + j] * W[j * d + k];
+	}
 }
 
-/* The seed's form: accumulate every example's contribution in turn. */
+/* The seed's form: accumulate every example's contribution in turn,
+ * dW += dz^T x, db += dz, and its error dx = sum_j dz_j W[j, :]. */
 static void dense_bwd_loop(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *X = c->t[0], *W = c->t[1], *dZ = c->t[2];
@@ -112,16 +119,14 @@ static void dense_bwd_loop(const vb_call *c) {
 			dW[j * d + k] = 0;
 	}
 	for (int64_t i = 0; i < m; i++) { /* for each example */
+		for (int64_t k = 0; k < d; k++)
+			dX[i * d + k] = 0;
 		for (int64_t j = 0; j < h; j++) {
 			db[j] += dZ[i * h + j];
-			for (int64_t k = 0; k < d; k++)
+			for (int64_t k = 0; k < d; k++) {
 				dW[j * d + k] += dZ[i * h + j] * X[i * d + k];
-		}
-		for (int64_t k = 0; k < d; k++) {
-			float s = 0;
-			for (int64_t j = 0; j < h; j++)
-				s += dZ[i * h + j] * W[j * d + k];
-			dX[i * d + k] = s;
+				dX[i * d + k] += dZ[i * h + j] * W[j * d + k];
+			}
 		}
 	}
 }
@@ -134,50 +139,56 @@ static void dense_bwd_cm_oracle(const vb_call *c) {
 	double *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
 	/* The oracle is not timed: use both cores. */
 #pragma omp parallel for
-	for (int64_t j = 0; j < h; j++)
+	for (int64_t j = 0; j < h; j++) {
 		for (int64_t k = 0; k < d; k++) {
 			double s = 0;
 			for (int64_t i = 0; i < m; i++)
 				s += dZ[j * m + i] * X[k * m + i];
 			dW[j * d + k] = s;
 		}
-	for (int64_t j = 0; j < h; j++) {
 		double s = 0;
 		for (int64_t i = 0; i < m; i++)
 			s += dZ[j * m + i];
 		db[j] = s;
 	}
 #pragma omp parallel for
-	for (int64_t k = 0; k < d; k++)
-		for (int64_t i = 0; i < m; i++) {
-			double s = 0;
-			for (int64_t j = 0; j < h; j++)
-				s += W[j * d + k] * dZ[j * m + i];
-			dX[k * m + i] = s;
-		}
+	for (int64_t k = 0; k < d; k++) {
+		for (int64_t i = 0; i < m; i++)
+			dX[k * m + i] = 0;
+		for (int64_t j = 0; j < h; j++)
+			for (int64_t i = 0; i < m; i++)
+				dX[k * m + i] += W[j * d + k] * dZ[j * m + i];
+	}
 }
 
+/* Per example: take its columns x = X[:, i] and dz = dZ[:, i], accumulate
+ * dW += dz x^T and db += dz, and write dx = W^T dz into dX[:, i]. */
 static void dense_bwd_cm_loop(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *W = c->t[0], *X = c->t[1], *dZ = c->t[2];
 	float *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
+	float *x = vb_scratch(c, sizeof(float) * (size_t)d);
+	float *dx = vb_scratch(c, sizeof(float) * (size_t)d);
 	for (int64_t j = 0; j < h; j++) {
 		db[j] = 0;
 		for (int64_t k = 0; k < d; k++)
 			dW[j * d + k] = 0;
 	}
 	for (int64_t i = 0; i < m; i++) { /* for each example (column) */
-		for (int64_t j = 0; j < h; j++) {
-			db[j] += dZ[j * m + i];
-			for (int64_t k = 0; k < d; k++)
-				dW[j * d + k] += dZ[j * m + i] * X[k * m + i];
-		}
 		for (int64_t k = 0; k < d; k++) {
-			float s = 0;
-			for (int64_t j = 0; j < h; j++)
-				s += W[j * d + k] * dZ[j * m + i];
-			dX[k * m + i] = s;
+			x[k] = X[k * m + i];
+			dx[k] = 0;
 		}
+		for (int64_t j = 0; j < h; j++) {
+			float dz = dZ[j * m + i];
+			db[j] += dz;
+			for (int64_t k = 0; k < d; k++) {
+				dW[j * d + k] += dz * x[k];
+				dx[k] += W[j * d + k] * dz;
+			}
+		}
+		for (int64_t k = 0; k < d; k++)
+			dX[k * m + i] = dx[k];
 	}
 }
 
