@@ -11,8 +11,12 @@
 # Usage: bench/regress_proof.sh [BUILD_DIR]      (default: build; `make build` first)
 # Settings (environment): PAIRS=10 REPS=9 MIN_TIME=0.05 OPS='^dense_(fwd|bwd)$'
 #   DIMS=m=64,d=128,h=64 TARGET=dense_fwd/vec MIN10=9 OUTDIR=results/regress-proof
-# About 2-3 minutes with the defaults.
+# About 2-3 minutes with the defaults. Repetitions are randomly interleaved
+# across the run and kernels run on one thread (OMP/OPENBLAS_NUM_THREADS=1
+# unless set): on a small shared VM, two-thread fork/join at these sizes
+# varies by 20-50% between runs.
 set -uo pipefail
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 build=${1:-build}
 vb=$build/vecbench
 PAIRS=${PAIRS:-10}
@@ -31,7 +35,7 @@ mkdir -p "$OUTDIR" || exit 2
 run() {
 	local name=$1 inject=${2:-}
 	if ! env ${inject:+VB_INJECT_SLOWDOWN=$inject} "$vb" run --quiet --op "$OPS" --dims "$DIMS" \
-		--repetitions "$REPS" --out "$OUTDIR/$name.json" -- --benchmark_min_time="$MIN_TIME" \
+		--repetitions "$REPS" --out "$OUTDIR/$name.json" -- --benchmark_min_time="$MIN_TIME" --benchmark_enable_random_interleaving=true \
 		>"$OUTDIR/$name.log" 2>&1; then
 		echo "regress_proof: run $name failed (see $OUTDIR/$name.log)"
 		exit 2
