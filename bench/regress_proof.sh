@@ -2,7 +2,7 @@
 # Timing proofs of the regression gate (issue 6), for a quiet machine, not CI:
 #   A/A        PAIRS pairs of runs of the same build: no SLOWER in any pair;
 #   +25%       VB_INJECT_SLOWDOWN=$TARGET:25: the target SLOWER in every trial;
-#   +10%       VB_INJECT_SLOWDOWN=$TARGET:10: the target SLOWER in >= MIN10 of PAIRS trials;
+#   +10%       VB_INJECT_SLOWDOWN=$TARGET:10: the target SLOWER in >= MIN10 (default: all) trials;
 #   others     no other benchmark flagged (SLOWER or FASTER) in any injection trial.
 # Each trial runs A, +10%, B, +25% (in that order, so each injected run is
 # compared with the run just before it) and compares A-B, A-(+10%), B-(+25%).
@@ -10,7 +10,7 @@
 #
 # Usage: bench/regress_proof.sh [BUILD_DIR]      (default: build; `make build` first)
 # Settings (environment): PAIRS=10 REPS=9 MIN_TIME=0.05 OPS='^dense_(fwd|bwd)$'
-#   DIMS=m=64,d=128,h=64 TARGET=dense_fwd/vec MIN10=9 OUTDIR=results/regress-proof
+#   DIMS=m=64,d=128,h=64 TARGET=dense_fwd/vec MIN10=PAIRS OUTDIR=results/regress-proof
 # About 2-3 minutes with the defaults. Repetitions are randomly interleaved
 # across the run and kernels run on one thread (OMP/OPENBLAS_NUM_THREADS=1
 # unless set): on a small shared VM, two-thread fork/join at these sizes
@@ -25,7 +25,7 @@ MIN_TIME=${MIN_TIME:-0.05}
 OPS=${OPS:-'^dense_(fwd|bwd)$'}
 DIMS=${DIMS:-m=64,d=128,h=64}
 TARGET=${TARGET:-dense_fwd/vec}
-MIN10=${MIN10:-9}
+MIN10=${MIN10:-$PAIRS}
 OUTDIR=${OUTDIR:-results/regress-proof}
 
 [ -x "$vb" ] || { echo "regress_proof: no $vb (run 'make build' first, or pass the build directory)"; exit 2; }
@@ -42,29 +42,31 @@ run() {
 	fi
 }
 
-# compare BASE NEW: the report into $OUTDIR/compare-BASE-NEW.txt
+# compare BASE NEW [SUFFIX OPTION]: the report into $OUTDIR/compare-BASE-NEW[SUFFIX].txt
 compare() {
-	local log="$OUTDIR/compare-$1-$2.txt"
-	"$vb" compare "$OUTDIR/$1.json" "$OUTDIR/$2.json" >"$log" 2>&1
+	local log="$OUTDIR/compare-$1-$2${3:-}.txt"
+	"$vb" compare "$OUTDIR/$1.json" "$OUTDIR/$2.json" ${4:-} >"$log" 2>&1
 	if [ $? -eq 2 ]; then
 		echo "regress_proof: compare $1 $2 failed: $(tail -n 1 "$log")"
 		exit 2
 	fi
 }
 
-# flagged BASE NEW RESULT: the benchmarks that report calls RESULT (SLOWER or FASTER), one a line
+# flagged BASE NEW RESULT [SUFFIX]: the benchmarks that report calls RESULT (SLOWER or FASTER), one a line
 flagged() {
-	awk -v r="$3" '$NF == r { print $1 }' "$OUTDIR/compare-$1-$2.txt"
+	awk -v r="$3" '$NF == r { print $1 }' "$OUTDIR/compare-$1-$2${4:-}.txt"
 }
 
 echo "== regression gate proof: $PAIRS trials; $OPS at $DIMS; $REPS repetitions of ${MIN_TIME}s; target $TARGET =="
-aa_slower=0 aa_faster=0 hit10=0 hit25=0 others=0
+aa_slower=0 aa_faster=0 hit10=0 hit25=0 others=0 aa_raw=0
 for i in $(seq 1 "$PAIRS"); do
 	run "a$i"
 	run "inj10_$i" "$TARGET:10"
 	run "b$i"
 	run "inj25_$i" "$TARGET:25"
 	compare "a$i" "b$i"
+	compare "a$i" "b$i" -raw --no-drift
+	[ -n "$(flagged "a$i" "b$i" SLOWER -raw)" ] && aa_raw=$((aa_raw + 1))
 	compare "a$i" "inj10_$i"
 	compare "b$i" "inj25_$i"
 	s=$(flagged "a$i" "b$i" SLOWER)
@@ -98,6 +100,10 @@ verdict "A/A: $aa_slower of $PAIRS pairs had a SLOWER (pairs with a FASTER: $aa_
 verdict "+25%: $TARGET SLOWER in $hit25 of $PAIRS trials (need all)" "$([ $hit25 -eq "$PAIRS" ] && echo 1)"
 verdict "+10%: $TARGET SLOWER in $hit10 of $PAIRS trials (need >= $MIN10)" "$([ $hit10 -ge "$MIN10" ] && echo 1)"
 verdict "others flagged (SLOWER or FASTER) in injection trials: $others" "$([ $others -eq 0 ] && echo 1)"
+drifts=$(grep -ho 'took [0-9.]*x' "$OUTDIR"/compare-*.txt | awk '{ print $2 + 0 }' | sort -g)
+echo "run-wide drift removed by compare: $(head -n 1 <<<"$drifts")x to $(tail -n 1 <<<"$drifts")x" \
+	"over $(wc -l <<<"$drifts") comparisons; A/A on raw times (--no-drift, not part of the verdict):" \
+	"$aa_raw of $PAIRS pairs had a SLOWER"
 echo "runs and compare reports: $OUTDIR"
 if [ $pass = 1 ]; then
 	echo "VERDICT: PASS"

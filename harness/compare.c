@@ -8,6 +8,12 @@
  *   SAME             the change and the noise are both below the threshold;
  *   NOISY            anything else: too few repetitions, or a change or a
  *                    spread of threshold size that the test cannot confirm.
+ * On one machine, times are first divided by the run-wide drift: the median
+ * over all benchmarks of new/base. Runs of the same build on a shared VM
+ * move as a whole by several percent (frequency, neighbours); one kernel's
+ * regression moves only its own ratio. The drift is printed; --no-drift
+ * compares raw times (a change that slows every kernel alike shows only
+ * there, or in instruction counts).
  * Instruction counts (run --count-instructions) are deterministic: a count
  * that grew by more than --instr-threshold is SLOWER, without a test.
  * When the two files come from different machines, times say nothing about
@@ -29,7 +35,8 @@
 #include "results_json.h"
 #include "stats.h"
 
-#define MIN_REPS 5 /* below this the U test cannot reach significance across a suite */
+#define MIN_REPS 5       /* below this the U test cannot reach significance across a suite */
+#define DRIFT_MIN_ROWS 5 /* fewer benchmarks than this: a median ratio is no estimate of drift */
 
 typedef enum { M_TIME, M_INSTR, M_SPEEDUP, M_ROOF } metric;
 typedef enum { SAME, FASTER, SLOWER, NOISY } outcome;
@@ -43,7 +50,8 @@ typedef struct {
 	int nb, nn;
 	double base, new; /* medians */
 	double change;    /* new / base - 1 */
-	double worse;     /* the change towards "worse": + is a regression */
+	double adjusted;  /* the change relative to the run-wide drift (time rows; else = change) */
+	double worse;     /* the adjusted change towards "worse": + is a regression */
 	double noise;     /* larger relative IQR of the two samples */
 	double p, q;      /* NAN: untested */
 	outcome out;
@@ -52,7 +60,7 @@ typedef struct {
 
 typedef struct {
 	double threshold, instr_threshold, alpha;
-	int machine_independent;
+	int machine_independent, no_drift;
 } params;
 
 static double median(const double *x, int n) { return vb_quantile(x, n, 0.5); }
@@ -112,7 +120,7 @@ static void add_row(row **rows, int *n, int *cap, const char *name, metric kind,
 	memset(r, 0, sizeof *r);
 	r->name = name, r->kind = kind, r->xb = xb, r->nb = nb, r->xn = xn, r->nn = nn;
 	r->base = median(xb, nb), r->new = median(xn, nn);
-	r->change = r->new / r->base - 1;
+	r->change = r->adjusted = r->new / r->base - 1;
 	/* time and instructions: more is worse; speedup and roofline: less is worse */
 	r->worse = kind == M_TIME || kind == M_INSTR ? r->change : r->base / r->new - 1;
 	r->noise = kind == M_INSTR ? 0 : fmax(rel_iqr(xb, nb), rel_iqr(xn, nn));
@@ -156,6 +164,37 @@ static int build_rows(const vb_result_file *a, const vb_result_file *b, int mach
 			        copy_samples(y->roofline_pct, y->nroof), y->nroof);
 	}
 	return n;
+}
+
+static int cmp_double(const void *a, const void *b) {
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The run-wide drift, new/base: the median over the time rows of their
+ * ratio of medians; NAN (and nothing changed) below DRIFT_MIN_ROWS rows. The
+ * new samples of every time row are divided by it, so the U test, the effect
+ * and the sort all see the change relative to the rest of the run. */
+static double remove_drift(row *r, int n, int *used) {
+	double *ratio = VB_XMALLOC(sizeof *ratio * (size_t)(n + 1));
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (r[i].kind == M_TIME) ratio[m++] = r[i].new / r[i].base;
+	*used = m;
+	double drift = NAN;
+	if (m >= DRIFT_MIN_ROWS) {
+		qsort(ratio, (size_t)m, sizeof *ratio, cmp_double);
+		drift = m % 2 ? ratio[m / 2] : sqrt(ratio[m / 2 - 1] * ratio[m / 2]);
+	}
+	free(ratio);
+	if (isnan(drift)) return drift;
+	for (int i = 0; i < n; i++) {
+		if (r[i].kind != M_TIME) continue;
+		for (int k = 0; k < r[i].nn; k++)
+			r[i].xn[k] /= drift;
+		r[i].adjusted = r[i].worse = median(r[i].xn, r[i].nn) / r[i].base - 1;
+	}
+	return drift;
 }
 
 static void decide(row *r, int n, const params *pr) {
@@ -270,11 +309,8 @@ static void print_names(const char *what, const vb_result_file *a, const vb_resu
 }
 
 int vb_cmd_compare(int argc, char **argv) {
-	vb_opt opts[] = {{"threshold", 1, NULL},
-	                 {"alpha", 1, NULL},
-	                 {"instr-threshold", 1, NULL},
-	                 {"machine-independent", 0, NULL},
-	                 {"same-machine", 0, NULL}};
+	vb_opt opts[] = {{"threshold", 1, NULL},           {"alpha", 1, NULL},        {"instr-threshold", 1, NULL},
+	                 {"machine-independent", 0, NULL}, {"same-machine", 0, NULL}, {"no-drift", 0, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[2];
 	int npos;
@@ -300,6 +336,7 @@ int vb_cmd_compare(int argc, char **argv) {
 	char why[600];
 	int differ = machines_differ(&a, &b, why, sizeof why);
 	pr.machine_independent = opts[3].value ? 1 : opts[4].value ? 0 : differ;
+	pr.no_drift = opts[5].value != NULL;
 
 	row *rows;
 	int common, errored, n = build_rows(&a, &b, pr.machine_independent, &rows, &common, &errored);
@@ -314,6 +351,8 @@ int vb_cmd_compare(int argc, char **argv) {
 		       pos[0], pos[1], common, pr.machine_independent ? "machine-independent" : "same-machine",
 		       pr.machine_independent ? " (no speedup over loop, no roofline_pct)" : "");
 	}
+	int drift_rows = 0;
+	double drift = pr.no_drift || pr.machine_independent ? NAN : remove_drift(rows, n, &drift_rows);
 	decide(rows, n, &pr);
 	qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
 
@@ -337,6 +376,23 @@ int vb_cmd_compare(int argc, char **argv) {
 	else
 		printf("  mode: same machine (%s%s): time per iteration (real_time)\n",
 		       opts[4].value ? "requested; " : "", why);
+	if (kinds & (1 << M_TIME)) {
+		if (!isnan(drift))
+			printf(
+			    "  drift: the new run as a whole took %.4fx the base time (%+.1f%%, median ratio over %d "
+			    "benchmarks); 'vs run' and the decisions are relative to it (--no-drift: raw times)\n",
+			    drift, 100 * (drift - 1), drift_rows);
+		else if (pr.no_drift)
+			printf("  drift: not removed (--no-drift): raw times decide\n");
+		else
+			printf("  drift: not removed: %d benchmark(s) with times, fewer than %d; raw times decide\n",
+			       drift_rows, DRIFT_MIN_ROWS);
+		if (!isnan(drift) && fabs(drift - 1) >= pr.threshold / 100)
+			printf("  note: the whole run moved %+.1f%%: the machine's speed changed between the runs, or "
+			       "a change "
+			       "slowed every kernel alike (--no-drift or instruction counts tell)\n",
+			       100 * (drift - 1));
+	}
 	if (kinds & ~(1 << M_INSTR))
 		printf("  test: Mann-Whitney U over repetitions (>= %d each), Benjamini-Hochberg FDR %g, minimum "
 		       "effect %g%%, "
@@ -351,8 +407,9 @@ int vb_cmd_compare(int argc, char **argv) {
 		if ((int)strlen(rows[i].name) > w) w = (int)strlen(rows[i].name);
 	if (w > 90) w = 90;
 	int multi = (kinds & (kinds - 1)) != 0 || pr.machine_independent;
-	printf("\n%-*s %s%12s %12s %9s %7s %8s %8s %7s  %s\n", w, "benchmark", multi ? "metric        " : "", "base",
-	       "new", "change", "noise", "p", "q(BH)", "n", "result");
+	int adj = !isnan(drift);
+	printf("\n%-*s %s%12s %12s %9s%s %7s %8s %8s %7s  %s\n", w, "benchmark", multi ? "metric        " : "", "base",
+	       "new", "change", adj ? "    vs run" : "", "noise", "p", "q(BH)", "n", "result");
 	int count[4] = {0}, few = 0;
 	for (int i = 0; i < n; i++) {
 		row *x = &rows[i];
@@ -366,8 +423,10 @@ int vb_cmd_compare(int argc, char **argv) {
 		else
 			snprintf(noise, sizeof noise, "%.1f%%", 100 * x->noise);
 		snprintf(reps, sizeof reps, "%d/%d", x->nb, x->nn);
-		printf("%-*s %-*s%12s %12s %+8.1f%% %7s %8s %8s %7s  %s%s%s%s\n", w, x->name, multi ? 14 : 0,
-		       multi ? METRIC[x->kind] : "", vb, vn, 100 * x->change, noise, p, q,
+		char vs[16] = "";
+		if (adj) snprintf(vs, sizeof vs, " %+8.1f%%", 100 * x->adjusted);
+		printf("%-*s %-*s%12s %12s %+8.1f%%%s %7s %8s %8s %7s  %s%s%s%s\n", w, x->name, multi ? 14 : 0,
+		       multi ? METRIC[x->kind] : "", vb, vn, 100 * x->change, vs, noise, p, q,
 		       x->kind == M_INSTR ? "-" : reps, OUTCOME[x->out], x->why ? " (" : "", x->why ? x->why : "",
 		       x->why ? ")" : "");
 		count[x->out]++;

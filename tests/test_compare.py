@@ -108,6 +108,10 @@ new = {
     "few/real_time": samples(5000, reps=3, factor=1.5, flip=True),
     "only_new/real_time": samples(100),
 }
+# A suite is mostly unchanged benchmarks: they fix the run-wide drift at 1.
+for i in range(4):
+    base[f"steady{i}/real_time"] = samples(600 + i)
+    new[f"steady{i}/real_time"] = samples(600 + i, flip=True)
 a, b = write("a.json", base), write("b.json", new)
 rc, out, err = compare(a, b)
 print(out, err)
@@ -121,7 +125,8 @@ check("3 repetitions: NOISY", o.get("few/real_time") == "NOISY", o)
 check("only in one file: not in the table", "only_base/real_time" not in o and "only_new/real_time" not in o, o)
 check("only-in notes", "only in base: only_base/real_time" in out and "only in new: only_new/real_time" in out, out)
 check("mode says same machine", "mode: same machine" in out, out)
-check("geomean line", "geomean time new/base over 5 benchmark(s)" in out, out)
+check("geomean line", "geomean time new/base over 9 benchmark(s)" in out, out)
+check("drift line: none here", "drift: the new run as a whole took 1.0000x" in out and " vs run" in out, out)
 rows = [l.split()[0] for l in out.splitlines() if l.endswith(("SLOWER", "FASTER", "SAME", "NOISY")) or "NOISY (" in l]
 check("sorted by change, worst first", rows.index("slow/real_time") < rows.index("same/real_time") <
       rows.index("fast/real_time"), rows)
@@ -136,6 +141,31 @@ check("exit 0 when nothing is SLOWER", rc == 0, (rc, out, err))
 rc, out, err = compare(a, a)
 o = outcomes(out)
 check("A/A: exit 0, nothing SLOWER or FASTER", rc == 0 and not {"SLOWER", "FASTER"} & set(o.values()), out)
+
+# ---- run-wide drift ----
+# Every benchmark 8% slower (the machine), one 20% slower (the code): only
+# that one is SLOWER (+11% against the run); --no-drift flags them all.
+drift_b, drift_n = {}, {}
+for i in range(8):
+    drift_b[f"k{i}/real_time"] = samples(1000 * (i + 1))
+    drift_n[f"k{i}/real_time"] = samples(1000 * (i + 1), factor=1.20 if i == 3 else 1.08, flip=True)
+a, b = write("d1.json", drift_b), write("d2.json", drift_n)
+rc, out, err = compare(a, b)
+o = outcomes(out)
+check("uniform +8% drift, one +20%: only that one SLOWER",
+      rc == 1 and o.get("k3/real_time") == "SLOWER" and
+      all(v == "SAME" for k, v in o.items() if k != "k3/real_time"), out)
+check("drift reported, with the note that the whole run moved",
+      "took 1.0800x the base time (+8.0%, median ratio over 8 benchmarks)" in out and
+      "the whole run moved +8.0%" in out and "+11.1%" in out, out)
+rc, out, err = compare(a, b, "--no-drift")
+o = outcomes(out)
+check("--no-drift: raw times, all SLOWER", rc == 1 and set(o.values()) == {"SLOWER"} and
+      "drift: not removed (--no-drift)" in out and " vs run" not in out, out)
+# Fewer than 5 benchmarks: no drift estimate, raw times decide
+rc, out, err = compare(write("d3.json", dict(list(drift_b.items())[:3])), write("d4.json", dict(list(drift_n.items())[:3])))
+check("3 benchmarks: drift not removed, +8% SLOWER",
+      rc == 1 and "fewer than 5" in out and outcomes(out).get("k0/real_time") == "SLOWER", out)
 
 # Threshold: +2% becomes SLOWER at --threshold 1 (noise 1.3% < 2%)
 rc, out, err = compare(write("t1.json", {"x": samples(1000)}), write("t2.json", {"x": samples(1000, factor=1.02, flip=True)}), "--threshold", "1")
