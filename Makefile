@@ -82,22 +82,25 @@ test-valgrind: deps
 REPS ?= 9
 BASELINES ?= results/baselines
 COMPARE_OUT ?= results/compare$(if $(INSTR),-instructions).json
+# Timed gate runs interleave repetitions at random, so a slow spell of the
+# machine spreads over all benchmarks instead of landing on one.
 GATE_RUN = $(if $(INSTR),--count-instructions,--repetitions $(REPS)) $(if $(OPS),--op '$(OPS)') \
-	$(if $(DIMS),--dims '$(DIMS)') $(if $(QUICK),--quick) $(if $(and $(BENCH_ARGS),$(if $(INSTR),,1)),-- $(BENCH_ARGS))
+	$(if $(DIMS),--dims '$(DIMS)') $(if $(QUICK),--quick)
+GATE_BENCH = $(if $(INSTR),,-- --benchmark_enable_random_interleaving=true $(BENCH_ARGS))
 GATE_FILE = $(BASELINES)/$$id$(if $(INSTR),-instructions).json
 
 baseline: build
 	@mkdir -p $(BASELINES)
 	@id=$$($(BUILD)/vecbench machine-id) || exit 2; \
 	echo "baseline: $(GATE_FILE)"; \
-	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(GATE_FILE)
+	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(GATE_FILE) $(GATE_BENCH)
 
 compare: build
 	@id=$$($(BUILD)/vecbench machine-id) || exit 2; \
 	base=$(if $(BASELINE),$(BASELINE),$(GATE_FILE)); \
 	[ -f "$$base" ] || { echo "make compare: no baseline $$base: run 'make baseline' (same options) first"; exit 2; }; \
 	mkdir -p $(dir $(COMPARE_OUT)); \
-	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(COMPARE_OUT) || exit $$?; \
+	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(COMPARE_OUT) $(GATE_BENCH) || exit $$?; \
 	$(BUILD)/vecbench compare "$$base" $(COMPARE_OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 clean:
