@@ -17,6 +17,14 @@ do for [i=3:ncols] {
 	stats colors using i nooutput
 	col[i] = int(STATS_max)
 }
+# Wide enough for one upright op name per cluster.
+width = nrows * 36 > 1200 ? nrows * 36 : 1200
+if (fmt eq 'svg') {
+	set terminal svg size width,800 font 'Sans,14' noenhanced background rgb 'white'
+} else {
+	set terminal pngcairo size width,800 font 'Sans,14' noenhanced
+}
+set output outbase.'.'.fmt
 set title "Speedup over the loop variant, each op at its largest measured size"
 set ylabel "speedup over loop (x, log scale)"
 set xlabel "op"
@@ -26,10 +34,10 @@ set format y "%gx"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border rgb '#333333'
-set xtics rotate by -30 left nomirror
+set xtics rotate by 90 right nomirror font ',12'
 set key autotitle columnheader
 set key outside top center horizontal
-set bmargin 8
+set bmargin 12
 set arrow 1 from graph 0, first 10 to graph 1, first 10 nohead dt 2 lw 2 lc rgb '#C00000' front
 set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 2 lc rgb '#C00000' front
 set arrow 3 from graph 0, first 1 to graph 1, first 1 nohead lw 1 lc rgb '#333333' front
