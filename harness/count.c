@@ -421,7 +421,7 @@ static cJSON *counts_json(const kernel *k, int n, const char *counter) {
 		cJSON_AddStringToObject(b, "dtype", vb_dtype_name(v->dtype));
 		cJSON_AddStringToObject(b, "device", "cpu");
 		cJSON_AddNumberToObject(b, "flops_per_iteration", k[i].op->flops(k[i].dim));
-		cJSON_AddNumberToObject(b, "bytes_per_iteration", k[i].op->bytes(k[i].dim));
+		cJSON_AddNumberToObject(b, "bytes_per_iteration", vb_variant_bytes(k[i].op, v, k[i].dim));
 		cJSON_AddNumberToObject(b, "check_err_bound", k[i].ratio);
 		if (isnan(k[i].instructions)) {
 			cJSON_AddTrueToObject(b, "error_occurred");

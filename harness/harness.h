@@ -34,9 +34,12 @@ int vb_op_tensor_index(const vb_op *op, const char *name);
 int vb_op_variant_index(const vb_op *op, const char *name);
 /* Why a variant cannot run here, or NULL when it can. */
 const char *vb_variant_unavailable(const vb_variant *v);
-double vb_unit_roundoff(const vb_variant *v);
+double vb_unit_roundoff(const vb_variant *v);    /* of the arithmetic */
+double vb_storage_roundoff(const vb_variant *v); /* of the storage type */
 const char *vb_dtype_name(vb_dtype t);
 size_t vb_dtype_size(vb_dtype t);
+/* op->bytes() (float32 traffic) scaled to the variant's storage type. */
+double vb_variant_bytes(const vb_op *op, const vb_variant *v, const int64_t *dim);
 
 /* ---- dims.c ---- */
 typedef struct {
@@ -131,8 +134,7 @@ void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res);
 /* Central finite differences of the forward op against a backward op's
  * oracle, in float64. Returns 0 when the op has no forward op. */
 int vb_check_grad(const vb_op *op, const int64_t *dim, uint64_t seed, vb_check_result *res);
-void vb_check_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant, char *buf,
-                    size_t len);
+void vb_check_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant, char *buf, size_t len);
 
 /* ---- nvtx.c ---- */
 void vb_range_push(const char *name);

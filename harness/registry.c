@@ -83,6 +83,10 @@ const char *vb_variant_unavailable(const vb_variant *v) {
 
 double vb_unit_roundoff(const vb_variant *v) {
 	if (v->unit_roundoff > 0) return v->unit_roundoff;
+	return vb_storage_roundoff(v);
+}
+
+double vb_storage_roundoff(const vb_variant *v) {
 	switch (v->dtype) {
 	case VB_F64: return 0x1p-53;
 	case VB_BF16: return 0x1p-8;
@@ -99,4 +103,8 @@ const char *vb_dtype_name(vb_dtype t) {
 size_t vb_dtype_size(vb_dtype t) {
 	static const size_t sizes[] = {4, 8, 2, 2};
 	return sizes[t];
+}
+
+double vb_variant_bytes(const vb_op *op, const vb_variant *v, const int64_t *dim) {
+	return op->bytes(dim) * (double)vb_dtype_size(v->dtype) / 4;
 }

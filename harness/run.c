@@ -125,7 +125,8 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	}
 	vb_memprof_end(&bc->mem, bc->ws); /* before the counters allocate */
 	vb_bm_counter(st, "FLOP/s", op->flops(bc->dim), VB_BM_RATE | VB_BM_ITER_INVARIANT);
-	vb_bm_counter(st, "bytes/s", op->bytes(bc->dim), VB_BM_RATE | VB_BM_ITER_INVARIANT | VB_BM_BASE_1024);
+	vb_bm_counter(st, "bytes/s", vb_variant_bytes(op, v, bc->dim),
+	              VB_BM_RATE | VB_BM_ITER_INVARIANT | VB_BM_BASE_1024);
 	vb_bm_counter(st, "workspace_bytes", (double)vb_arena_peak(bc->ws), VB_BM_BASE_1024);
 	vb_bm_counter(st, "io_bytes", vb_dims_footprint(op, bc->dim, v->dtype), VB_BM_BASE_1024);
 	vb_memprof_counters(&bc->mem, st);
@@ -217,7 +218,7 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 		cJSON_AddStringToObject(b, "dtype", vb_dtype_name(v->dtype));
 		cJSON_AddStringToObject(b, "device", v->device == VB_CUDA ? "cuda" : "cpu");
 		cJSON_AddNumberToObject(b, "flops_per_iteration", bc->op->flops(bc->dim));
-		cJSON_AddNumberToObject(b, "bytes_per_iteration", bc->op->bytes(bc->dim));
+		cJSON_AddNumberToObject(b, "bytes_per_iteration", vb_variant_bytes(bc->op, v, bc->dim));
 		cJSON_AddNumberToObject(b, "check_err_bound", bc->ratio);
 		const char *agg = str_field(b, "aggregate_name");
 		double s = speedup(c, n, bc);
@@ -262,10 +263,11 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		fmt_time(x->time_us, t, sizeof t);
 		double s = speedup(c, n, x), sec = x->time_us * 1e-6;
 		const vb_variant *v = &x->op->variants[x->vi];
-		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), x->op->bytes(x->dim), sec,
+		double bytes = vb_variant_bytes(x->op, v, x->dim);
+		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), bytes, sec,
 		                 vb_dims_footprint(x->op, x->dim, v->dtype), v->device == VB_CUDA);
 		printf("  %-26s %-10s %10s %8.0f %8.1fx %9.2f %9.2f%s%s\n", d, v->name, t, x->iterations, s,
-		       x->op->flops(x->dim) / sec * 1e-9, x->op->bytes(x->dim) / sec * 1e-9, extra,
+		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
 		       x->iterations > 0 && x->iterations < 5 ? "  *" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
 	}

@@ -132,6 +132,9 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 			case VB_FILL_POS: v = 0.1 + 0.9 * u; break;
 			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
 			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
+			case VB_FILL_SPARSE: /* one fixed nonzero per row, so no row is all zeros */
+				v = (r >> 8) % 10 == 0 || i % cols == (i / cols) % cols ? sign * (0.1 + 0.9 * u) * scale : 0;
+				break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
 			x[i] = (double)(float)v;

@@ -30,6 +30,7 @@ typedef enum {
 	VB_FILL_ONEHOT_ROW, /* each row one-hot: labels, examples in rows */
 	VB_FILL_ONEHOT_COL, /* each column one-hot: labels, examples in columns */
 	VB_FILL_LOGIT_BIG,  /* +-[100, 1000): logits that overflow exp */
+	VB_FILL_SPARSE,     /* about 90% exact zeros, else +-[0.1, 1); every row has a nonzero */
 } vb_fill;
 
 /* Tensor shape entries: a dim index, or one of these. */
@@ -63,6 +64,12 @@ typedef struct {
 	/* Unit roundoff of the variant's arithmetic when it differs from its
 	 * storage type (tf32 math on float32 storage, vector exp ulps); 0: from dtype. */
 	double unit_roundoff;
+	/* Mixed precision (low-precision storage, float32 arithmetic): how many
+	 * storage roundings one output sees (2 inputs + 1 output for a product).
+	 * The bound is then u_arith * depth + this * u_storage, times sum|terms|,
+	 * instead of u_storage * depth: at long K the latter exceeds |z| itself
+	 * and would pass any answer. 0: the bound from unit_roundoff alone. */
+	int storage_roundings;
 } vb_variant;
 
 typedef struct vb_op {
@@ -87,21 +94,31 @@ typedef struct vb_op {
 
 /* Registration: the descriptor itself is the registry row. It lands in a
  * linker section the harness walks, so no harness file lists ops. */
-#define VB_REGISTER_OP(op)                                                     \
-	__attribute__((used, section("vb_ops"))) const vb_op *const vb_op_ptr_##op = &(op)
+#define VB_REGISTER_OP(op) __attribute__((used, section("vb_ops"))) const vb_op *const vb_op_ptr_##op = &(op)
 
 /* Variant helpers for descriptors. */
-#define VB_LOOP(f) {.name = "loop", .fn = (f), .dtype = VB_F32}
-#define VB_SEMI(f) {.name = "semi", .fn = (f), .dtype = VB_F32}
-#define VB_VEC(f) {.name = "vec", .fn = (f), .dtype = VB_F32}
-#define VB_CUDA_LOOP(f) {.name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
-#define VB_CUDA_VEC(f) {.name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA}
+#define VB_LOOP(f)                                                                                                     \
+	{ .name = "loop", .fn = (f), .dtype = VB_F32 }
+#define VB_SEMI(f)                                                                                                     \
+	{ .name = "semi", .fn = (f), .dtype = VB_F32 }
+#define VB_VEC(f)                                                                                                      \
+	{ .name = "vec", .fn = (f), .dtype = VB_F32 }
+/* CPU mixed precision: bfloat16 storage, float32 arithmetic; u from dtype. */
+#define VB_VEC_BF16(f)                                                                                                 \
+	{ .name = "vec_bf16", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3 }
+#define VB_CUDA_LOOP(f)                                                                                                \
+	{ .name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
+#define VB_CUDA_VEC(f)                                                                                                 \
+	{ .name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
 /* GPU precision variants. TF32 keeps float32 storage but multiplies inputs
  * cut to a 10-bit fraction: u = 2^-10 holds whether the cut rounds (2^-11)
  * or truncates, which cuBLAS does not specify. Half storage: u from dtype. */
-#define VB_CUDA_TF32(f) {.name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-10}
-#define VB_CUDA_FP16(f) {.name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA}
-#define VB_CUDA_BF16(f) {.name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA}
+#define VB_CUDA_TF32(f)                                                                                                \
+	{ .name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-10 }
+#define VB_CUDA_FP16(f)                                                                                                \
+	{ .name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA }
+#define VB_CUDA_BF16(f)                                                                                                \
+	{ .name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA }
 
 /* GPU variants live in kernels/cuda and are linked only when CUDA is built;
  * a weak declaration leaves the pointer NULL otherwise. */

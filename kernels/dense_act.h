@@ -6,6 +6,7 @@
 
 void dense_act_fwd_vec(const vb_call *c);
 void dense_act_bwd_vec(const vb_call *c);
+void dense_act_fwd_vec_bf16(const vb_call *c); /* bfloat16 storage, float32 arithmetic */
 
 VB_WEAK_KERNEL(dense_act_fwd_cuda_loop);
 VB_WEAK_KERNEL(dense_act_fwd_cuda_vec);

@@ -11,6 +11,7 @@
 
 void mlp_fwd_vec(const vb_call *c);
 void mlp_bwd_vec(const vb_call *c);
+void mlp_bwd_vec_accum(const vb_call *c); /* gradient accumulation over micro-batches */
 void mlp_train_step_loop(const vb_call *c);
 void mlp_train_step_loop_autovec(const vb_call *c);
 void mlp_train_step_vec(const vb_call *c);

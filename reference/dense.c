@@ -12,7 +12,7 @@ enum { M, D, H };
 
 /* ---- row-major forward ---- */
 
-static void dense_fwd_oracle(const vb_call *c) {
+void dense_fwd_oracle(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const double *X = c->t[0], *W = c->t[1], *b = c->t[2];
 	double *Z = c->t[3];
@@ -27,11 +27,11 @@ static void dense_fwd_oracle(const vb_call *c) {
 		}
 }
 
-static void dense_fwd_loop(const vb_call *c) {
+void dense_fwd_loop(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
 	float *Z = c->t[3];
-	for (int64_t i = 0; i < m; i++) /* for each example */
+	for (int64_t i = 0; i < m; i++)           /* for each example */
 		for (int64_t j = 0; j < h; j++) { /* for each unit */
 			float z = b[j];
 			for (int64_t k = 0; k < d; k++)
@@ -195,22 +195,21 @@ static void dense_bwd_cm_loop(const vb_call *c) {
 /* ---- descriptors ---- */
 
 static double fwd_flops(const int64_t *n) { return 2.0 * n[M] * n[D] * n[H] + n[M] * n[H]; }
-static double fwd_bytes(const int64_t *n) {
-	return 4.0 * (n[M] * n[D] + n[H] * n[D] + n[H] + n[M] * n[H]);
-}
+static double fwd_bytes(const int64_t *n) { return 4.0 * (n[M] * n[D] + n[H] * n[D] + n[H] + n[M] * n[H]); }
 /* d products and the bias per output, plus the rounding of 16-bit inputs
  * and output (the GPU's fp16/bf16 variants: 3u of sum|terms| at d = 1). */
 static double fwd_depth(const int64_t *n) { return n[D] + 4.0; }
 static double bwd_flops(const int64_t *n) { return 4.0 * n[M] * n[D] * n[H] + n[M] * n[H]; }
-static double bwd_bytes(const int64_t *n) {
-	return 4.0 * (2 * n[M] * n[D] + 2 * n[H] * n[D] + n[M] * n[H] + n[H]);
-}
+static double bwd_bytes(const int64_t *n) { return 4.0 * (2 * n[M] * n[D] + 2 * n[H] * n[D] + n[M] * n[H] + n[H]); }
 /* dW and db sum over m examples, dX over h units; + 2 for 16-bit storage. */
 static double bwd_depth(const int64_t *n) { return (n[M] > n[H] ? n[M] : n[H]) + 2.0; }
 
 /* The seed's NumPy example (W 100x50, X 50x1000), a training-sized layer,
  * and a large, out-of-cache one. */
-#define DENSE_SIZES {{1000, 50, 100}, {256, 784, 256}, {4096, 1024, 1024}}
+#define DENSE_SIZES                                                                                                    \
+	{                                                                                                              \
+		{1000, 50, 100}, {256, 784, 256}, { 4096, 1024, 1024 }                                                 \
+	}
 
 const vb_op dense_fwd = {
     .name = "dense_fwd",
@@ -219,18 +218,19 @@ const vb_op dense_fwd = {
     .summary = "Z = X W^T + b",
     .dims = {"m", "d", "h"},
     .sizes = DENSE_SIZES,
-    .tensors = {{"X", VB_IN, M, D},
-                {"W", VB_IN, H, D},
-                {"b", VB_IN, VB_ONE, H},
-                {"Z", VB_OUT, M, H}},
+    .tensors = {{"X", VB_IN, M, D}, {"W", VB_IN, H, D}, {"b", VB_IN, VB_ONE, H}, {"Z", VB_OUT, M, H}},
     .flops = fwd_flops,
     .bytes = fwd_bytes,
     .oracle = dense_fwd_oracle,
     .depth = fwd_depth,
-    .variants = {VB_LOOP(dense_fwd_loop), VB_VEC(dense_fwd_vec),
+    .variants = {VB_LOOP(dense_fwd_loop),
+                 VB_VEC(dense_fwd_vec),
                  {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
-                 VB_CUDA_LOOP(dense_fwd_cuda_loop), VB_CUDA_VEC(dense_fwd_cuda_vec),
-                 VB_CUDA_TF32(dense_fwd_cuda_tf32), VB_CUDA_FP16(dense_fwd_cuda_fp16),
+                 VB_VEC_BF16(dense_fwd_vec_bf16),
+                 VB_CUDA_LOOP(dense_fwd_cuda_loop),
+                 VB_CUDA_VEC(dense_fwd_cuda_vec),
+                 VB_CUDA_TF32(dense_fwd_cuda_tf32),
+                 VB_CUDA_FP16(dense_fwd_cuda_fp16),
                  VB_CUDA_BF16(dense_fwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_fwd);
@@ -242,16 +242,13 @@ const vb_op dense_fwd_cm = {
     .summary = "Z = W X + b",
     .dims = {"m", "d", "h"},
     .sizes = DENSE_SIZES,
-    .tensors = {{"W", VB_IN, H, D},
-                {"X", VB_IN, D, M},
-                {"b", VB_IN, H, VB_ONE},
-                {"Z", VB_OUT, H, M}},
+    .tensors = {{"W", VB_IN, H, D}, {"X", VB_IN, D, M}, {"b", VB_IN, H, VB_ONE}, {"Z", VB_OUT, H, M}},
     .flops = fwd_flops,
     .bytes = fwd_bytes,
     .oracle = dense_fwd_cm_oracle,
     .depth = fwd_depth,
-    .variants = {VB_LOOP(dense_fwd_cm_loop), VB_VEC(dense_fwd_cm_vec),
-                 VB_CUDA_LOOP(dense_fwd_cm_cuda_loop), VB_CUDA_VEC(dense_fwd_cm_cuda_vec)},
+    .variants = {VB_LOOP(dense_fwd_cm_loop), VB_VEC(dense_fwd_cm_vec), VB_CUDA_LOOP(dense_fwd_cm_cuda_loop),
+                 VB_CUDA_VEC(dense_fwd_cm_cuda_vec)},
 };
 VB_REGISTER_OP(dense_fwd_cm);
 
@@ -273,10 +270,9 @@ const vb_op dense_bwd = {
     .oracle = dense_bwd_oracle,
     .depth = bwd_depth,
     .fwd = "dense_fwd",
-    .variants = {VB_LOOP(dense_bwd_loop), VB_VEC(dense_bwd_vec),
-                 VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec),
-                 VB_CUDA_TF32(dense_bwd_cuda_tf32), VB_CUDA_FP16(dense_bwd_cuda_fp16),
-                 VB_CUDA_BF16(dense_bwd_cuda_bf16)},
+    .variants = {VB_LOOP(dense_bwd_loop), VB_VEC(dense_bwd_vec), VB_VEC_BF16(dense_bwd_vec_bf16),
+                 VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec), VB_CUDA_TF32(dense_bwd_cuda_tf32),
+                 VB_CUDA_FP16(dense_bwd_cuda_fp16), VB_CUDA_BF16(dense_bwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_bwd);
 
@@ -298,7 +294,7 @@ const vb_op dense_bwd_cm = {
     .oracle = dense_bwd_cm_oracle,
     .depth = bwd_depth,
     .fwd = "dense_fwd_cm",
-    .variants = {VB_LOOP(dense_bwd_cm_loop), VB_VEC(dense_bwd_cm_vec),
-                 VB_CUDA_LOOP(dense_bwd_cm_cuda_loop), VB_CUDA_VEC(dense_bwd_cm_cuda_vec)},
+    .variants = {VB_LOOP(dense_bwd_cm_loop), VB_VEC(dense_bwd_cm_vec), VB_CUDA_LOOP(dense_bwd_cm_cuda_loop),
+                 VB_CUDA_VEC(dense_bwd_cm_cuda_vec)},
 };
 VB_REGISTER_OP(dense_bwd_cm);

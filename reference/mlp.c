@@ -479,7 +479,10 @@ const vb_op mlp_bwd = {
     .oracle = mlp_bwd_oracle,
     .mag = mlp_bwd_mag,
     .fwd = "mlp_fwd",
-    .variants = {VB_LOOP(mlp_bwd_loop), VB_VEC(mlp_bwd_vec), VB_CUDA_LOOP(mlp_bwd_cuda_loop),
+    .variants = {VB_LOOP(mlp_bwd_loop),
+                 VB_VEC(mlp_bwd_vec),
+                 {.name = "vec_accum", .fn = mlp_bwd_vec_accum, .dtype = VB_F32},
+                 VB_CUDA_LOOP(mlp_bwd_cuda_loop),
                  VB_CUDA_VEC(mlp_bwd_cuda_vec)},
 };
 VB_REGISTER_OP(mlp_bwd);

@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "advanced.h"
 #include "dense.h"
 #include "harness.h"
 
-extern const vb_op dense_fwd, dense_bwd, dense_fwd_cm;
+extern const vb_op dense_fwd, dense_bwd, dense_fwd_cm, sparse_dense_fwd;
 
 enum { M, D, H };
 
@@ -94,6 +95,23 @@ static void bwd_oracle_scaled(const vb_call *c) {
 		dW[k] *= 1.01;
 }
 
+/* vec_csr as if its CSR build lost the last nonzero of every row of W. */
+static void csr_drops_last_nonzero(const vb_call *c) {
+	int64_t d = c->dim[D], h = c->dim[H];
+	const float *W = c->t[1];
+	float *Wd = vb_scratch(c, sizeof(float) * (size_t)(h * d));
+	for (int64_t j = 0; j < h; j++) {
+		int64_t last = -1;
+		for (int64_t k = 0; k < d; k++) {
+			Wd[j * d + k] = W[j * d + k];
+			if (W[j * d + k] != 0.0f) last = k;
+		}
+		if (last >= 0) Wd[j * d + last] = 0.0f;
+	}
+	void *t[4] = {c->t[0], Wd, c->t[2], c->t[3]};
+	sparse_dense_fwd_vec_csr(&(vb_call){.dim = c->dim, .t = t, .ws = c->ws});
+}
+
 static int failures;
 
 static void expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
@@ -130,6 +148,8 @@ int main(void) {
 			if (dim[0] > 1) expect(&dense_fwd, fwd_skips_last_row, "unwritten_row", 0, dim, seed);
 			if (dim[1] > 1 && dim[2] > 1) expect(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
 			if (dim[0] > 1 && dim[2] > 1) expect(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
+			expect(&sparse_dense_fwd, sparse_dense_fwd_vec_csr, "vec_csr", 1, dim, seed);
+			expect(&sparse_dense_fwd, csr_drops_last_nonzero, "csr_drops_last", 0, dim, seed);
 		}
 	/* The gradient check itself: dense_bwd's oracle against differences of dense_fwd. */
 	vb_check_result g;

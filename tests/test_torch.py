@@ -43,6 +43,8 @@ def mlp_loss(t, d):
 FWD = {
     "dense_fwd": lambda t, d: {"Z": t["X"] @ t["W"].T + t["b"]},
     "dense_fwd_cm": lambda t, d: {"Z": t["W"] @ t["X"] + t["b"]},
+    "sparse_dense_fwd": lambda t, d: {"Z": torch.sparse.mm(t["W"].to_sparse(), t["X"].T).T + t["b"]},
+    "lowrank_fwd": lambda t, d: {"Z": (t["X"] @ t["U"].T) @ t["V"].T},
     "dense_act_fwd": lambda t, d: {"A": torch.relu(t["X"] @ t["W"].T + t["b"])},
     "bias_add": lambda t, d: {"Y": t["Z"] + t["b"]},
     "bias_add_cm": lambda t, d: {"Y": t["Z"] + t["b"]},
@@ -88,6 +90,14 @@ def mlp_train_step(t, d):
     return {k: p[k] - 0.01 * p[k].grad for k in names}
 
 
+def linreg_sgd_epoch(t, d):
+    X, y, theta = t["X"], t["y"].reshape(-1), t["theta0"].reshape(-1)
+    for s in range(0, d["m"], d["b"]):
+        Xs, ys = X[s:s + d["b"]], y[s:s + d["b"]]
+        theta = theta - 0.01 / len(ys) * Xs.T @ (Xs @ theta - ys)
+    return {"theta": theta}
+
+
 # Ops whose check does not fit the generic forms: op -> f(tensors, dims)
 # returning the expected outputs.
 CUSTOM = {
@@ -97,7 +107,10 @@ CUSTOM = {
     "softmax_bwd": lambda t, d: grad_through(torch.log, lambda z: torch.softmax(z, dim=1), t),
     "dense_act_bwd": dense_act_bwd,
     "mlp_train_step": mlp_train_step,
+    "linreg_sgd_epoch": linreg_sgd_epoch,
 }
+# Dims that are not all n: mini-batches smaller than the epoch, the last one shorter.
+DIMS = {"linreg_sgd_epoch": lambda n: {"m": n, "d": n, "b": max(1, n // 2)}}
 
 
 def run(*args):
@@ -154,7 +167,7 @@ def main():
         for name, op in sorted(ops.items()):
             for n in SIZES:
                 for seed in SEEDS:
-                    dims = {d: n for d in op["dims"]}
+                    dims = DIMS[name](n) if name in DIMS else {d: n for d in op["dims"]}
                     spec = ",".join(f"{k}={v}" for k, v in dims.items())
                     for variant in ("oracle", "vec"):
                         out = os.path.join(tmp, f"{name}-{n}-{seed}-{variant}")

@@ -2,6 +2,7 @@
  * broadcast into the output first so the sgemm accumulates onto it (beta=1). */
 #include <cblas.h>
 
+#include "bf16.h"
 #include "dense.h"
 
 enum { M, D, H };
@@ -75,4 +76,79 @@ void dense_bwd_cm_vec(const vb_call *c) {
 			s += row[i];
 		db[j] = s;
 	}
+}
+
+/* ---- bfloat16 storage, float32 arithmetic ----
+ * OpenBLAS 0.3.21 has no bf16 GEMM (cblas_sbgemm) and AVX2 no bf16 dot
+ * product, so these widen bf16 blocks to float32 in the workspace, run
+ * cblas_sgemm (float32 products and sums) and round the results back. Blocks
+ * of rows keep the float32 copies of X, dZ and the outputs small; W (and dW)
+ * are widened whole, since every block uses them. */
+
+/* Rows per block: about 1 MiB of float32 for a row of width `width`. */
+static int64_t bf16_block_rows(int64_t width, int64_t m) {
+	int64_t rows = ((int64_t)1 << 18) / width;
+	rows = rows < 64 ? 64 : rows;
+	return rows < m ? rows : m;
+}
+
+/* relu: the ReLU on each float32 block before it is rounded (dense_act_fwd). */
+void dense_fwd_bf16_blocks(const vb_call *c, int relu) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const uint16_t *X = c->t[0], *W = c->t[1], *b = c->t[2];
+	uint16_t *Z = c->t[3];
+	int64_t rows = bf16_block_rows(d + h, m);
+	float *Wf = vb_scratch(c, sizeof(float) * (size_t)(h * d)), *bf = vb_scratch(c, sizeof(float) * (size_t)h);
+	float *Xf = vb_scratch(c, sizeof(float) * (size_t)(rows * d)),
+	      *Zf = vb_scratch(c, sizeof(float) * (size_t)(rows * h));
+	bf16_widen(Wf, W, h * d);
+	bf16_widen(bf, b, h);
+	for (int64_t i0 = 0; i0 < m; i0 += rows) {
+		int64_t nb = m - i0 < rows ? m - i0 : rows;
+		bf16_widen(Xf, X + i0 * d, nb * d);
+		broadcast_row(Zf, bf, nb, h);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)h, (int)d, 1.0f, Xf, (int)d, Wf,
+		            (int)d, 1.0f, Zf, (int)h);
+		if (relu)
+#pragma omp simd
+			for (int64_t k = 0; k < nb * h; k++)
+				Zf[k] = Zf[k] > 0 ? Zf[k] : 0;
+		bf16_narrow(Z + i0 * h, Zf, nb * h);
+	}
+}
+
+void dense_fwd_vec_bf16(const vb_call *c) { dense_fwd_bf16_blocks(c, 0); }
+
+/* dW and db sum over every block in float32 and are rounded once at the end;
+ * each block's dX is complete and rounded straight away. */
+void dense_bwd_vec_bf16(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const uint16_t *X = c->t[0], *W = c->t[1], *dZ = c->t[2];
+	uint16_t *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
+	int64_t rows = bf16_block_rows(2 * d + h, m);
+	float *Wf = vb_scratch(c, sizeof(float) * (size_t)(h * d)),
+	      *dWf = vb_scratch(c, sizeof(float) * (size_t)(h * d));
+	float *dbf = vb_scratch(c, sizeof(float) * (size_t)h);
+	float *Xf = vb_scratch(c, sizeof(float) * (size_t)(rows * d)),
+	      *dXf = vb_scratch(c, sizeof(float) * (size_t)(rows * d));
+	float *dZf = vb_scratch(c, sizeof(float) * (size_t)(rows * h));
+	bf16_widen(Wf, W, h * d);
+	for (int64_t j = 0; j < h; j++)
+		dbf[j] = 0;
+	for (int64_t i0 = 0; i0 < m; i0 += rows) {
+		int64_t nb = m - i0 < rows ? m - i0 : rows;
+		bf16_widen(Xf, X + i0 * d, nb * d);
+		bf16_widen(dZf, dZ + i0 * h, nb * h);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)h, (int)d, (int)nb, 1.0f, dZf, (int)h, Xf,
+		            (int)d, i0 ? 1.0f : 0.0f, dWf, (int)d);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)d, (int)h, 1.0f, dZf, (int)h, Wf,
+		            (int)d, 0.0f, dXf, (int)d);
+		bf16_narrow(dX + i0 * d, dXf, nb * d);
+		for (int64_t i = 0; i < nb; i++)
+#pragma omp simd
+			for (int64_t j = 0; j < h; j++)
+				dbf[j] += dZf[i * h + j];
+	}
+	bf16_narrow(dW, dWf, h * d);
+	bf16_narrow(db, dbf, h);
 }

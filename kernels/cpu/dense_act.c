@@ -4,6 +4,7 @@
  * Delta = dA (.) [A > 0] and its column sums (db), then two sgemms. */
 #include <cblas.h>
 
+#include "dense.h"
 #include "dense_act.h"
 
 enum { M, D, H };
@@ -56,3 +57,7 @@ void dense_act_bwd_vec(const vb_call *c) {
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d, (int)h, 1.0f, Delta, (int)h, W, (int)d,
 	            0.0f, dX, (int)d);
 }
+
+/* bfloat16 storage, float32 arithmetic: dense_fwd_vec_bf16 with the ReLU on
+ * each float32 block before it is rounded. */
+void dense_act_fwd_vec_bf16(const vb_call *c) { dense_fwd_bf16_blocks(c, 1); }

@@ -68,6 +68,38 @@ void mlp_bwd_vec(const vb_call *c) {
 	backward_f32(c, a.A1, a.A2, a.P, 1, 0, grads);
 }
 
+/* Gradient accumulation: the same gradients over micro-batches of
+ * MLP_MICRO_BATCH examples (the last one shorter), each one's dW, db added
+ * into the outputs (beta = 1 after the first), so the activations and their
+ * gradients are micro-batch sized instead of m sized. */
+enum { MLP_MICRO_BATCH = 64 };
+
+void mlp_bwd_vec_accum(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
+	int64_t dim[VB_MAX_DIMS] = {0};
+	for (int i = 0; i <= K; i++)
+		dim[i] = c->dim[i];
+	dim[M] = m < MLP_MICRO_BATCH ? m : MLP_MICRO_BATCH;
+	void *t[T_OUT + 6];
+	for (int i = 0; i < T_OUT + 6; i++)
+		t[i] = c->t[i];
+	const vb_call micro = {.dim = dim, .t = t, .ws = c->ws};
+	activations a = activations_alloc(&micro);
+	int64_t widest = h1 > h2 ? h1 : h2;
+	float *dA2 = vb_scratch(c, sizeof(float) * (size_t)(dim[M] * h2)),
+	      *dA1 = vb_scratch(c, sizeof(float) * (size_t)(dim[M] * h1)),
+	      *sum = vb_scratch(c, sizeof(float) * (size_t)(widest > k ? widest : k));
+	void *const grads[6] = {c->t[T_OUT],     c->t[T_OUT + 1], c->t[T_OUT + 2],
+	                        c->t[T_OUT + 3], c->t[T_OUT + 4], c->t[T_OUT + 5]};
+	for (int64_t s = 0; s < m; s += MLP_MICRO_BATCH) {
+		dim[M] = m - s < MLP_MICRO_BATCH ? m - s : MLP_MICRO_BATCH;
+		t[T_X] = (float *)c->t[T_X] + s * d;
+		t[T_Y] = (float *)c->t[T_Y] + s * k;
+		forward_f32(&micro, a.A1, a.A2, a.P, 0);
+		backward_ws_f32(&micro, a.A1, a.A2, a.P, 1 / (float)m, 1, s == 0 ? 0 : 1, grads, dA2, dA1, sum);
+	}
+}
+
 void mlp_train_step_vec(const vb_call *c) { train_step_f32(c); }
 
 void mlp_train_step_vec_f64(const vb_call *c) { train_step_f64(c); }
