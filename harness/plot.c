@@ -444,7 +444,15 @@ static int mem_category(const vb_result *x) {
 	return 2; /* vectorized */
 }
 
-static int memory_op(const char *op) { return strstr(op, "train") || strstr(op, "accum") || strstr(op, "step"); }
+static int training_op(const char *op) { return strstr(op, "train") || strstr(op, "accum") || strstr(op, "step"); }
+
+/* Whether the run has a variant of op whose name contains part (on the CPU). */
+static int has_variant(const vb_results *rs, const char *op, const char *part) {
+	for (int k = 0; k < rs->n; k++)
+		if (!strcmp(rs->r[k].op, op) && strstr(rs->r[k].variant, part) && !starts(rs->r[k].variant, "cuda"))
+			return 1;
+	return 0;
+}
 
 /* Memory a call needs: its tensors plus its workspace on the CPU, the
  * device's peak on the GPU when the run measured it. */
@@ -455,13 +463,14 @@ static double footprint(const vb_result *x) {
 }
 
 /* 4) memory.dat: one block per op x variant, rows by batch size. Ops: the
- * training steps and gradient accumulation when the run has them, else
- * the first family's. Returns the number of blocks. */
+ * training steps (every variant) and the ops with a gradient-accumulation
+ * variant (loop, vec and that variant), else the first family's. Returns
+ * the number of blocks. */
 static int write_memory(const vb_results *rs, const char *dir) {
 	const char *ops[rs->n], *vars[rs->n], *sel[rs->n];
 	int nops = ops_of(rs, NULL, ops), nv = variants_of(rs, vars), nsel = 0;
 	for (int i = 0; i < nops; i++)
-		if (memory_op(ops[i])) sel[nsel++] = ops[i];
+		if (training_op(ops[i]) || has_variant(rs, ops[i], "accum")) sel[nsel++] = ops[i];
 	if (!nsel) nsel = ops_of(rs, rs->r[0].family, sel);
 	char path[4200];
 	FILE *f = open_dat(dir, "memory.dat", path, sizeof path);
@@ -471,6 +480,10 @@ static int write_memory(const vb_results *rs, const char *dir) {
 	int blocks = 0;
 	for (int i = 0; i < nsel; i++)
 		for (int v = 0; v < nv; v++) {
+			/* beside a technique: the plain loop and vec, for scale */
+			if (!training_op(sel[i]) && strcmp(vars[v], "loop") && strcmp(vars[v], "vec") &&
+			    !strstr(vars[v], "accum"))
+				continue;
 			const vb_result *rows[rs->n];
 			int nr = 0;
 			for (int k = 0; k < rs->n; k++) {
