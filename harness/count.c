@@ -4,10 +4,13 @@
  * natively, then runs itself again under callgrind as a counting child:
  * collection is on only inside vb_count_calls (--toggle-collect) and
  * callgrind dumps the counts on leaving it (--dump-after), one file per
- * kernel, in the order the child announces in a manifest. One thread and a
- * fixed number of calls make the counts reproducible to the instruction. A
- * kernel valgrind cannot run (an instruction it does not decode, such as
- * AVX-512) is reported as not counted, and the child restarts after it.
+ * kernel, in the order the child announces in a manifest. One thread, a
+ * fixed number of calls and a fresh child per kernel make the counts
+ * reproducible to the instruction: nothing a kernel runs may depend on what
+ * ran before it (a malloc does: its cost follows the heap's state, which is
+ * why the kernels keep out of OpenMP regions they do not need, vmath.h's
+ * VF_PAR_FOR). A kernel valgrind cannot run (an instruction it does not
+ * decode, such as AVX-512) is reported as not counted.
  *
  * Also here: VB_INJECT_SLOWDOWN, the test-only extra work of the gate's proofs. */
 #define _GNU_SOURCE
@@ -149,8 +152,9 @@ static kernel *list_kernels(const vb_select *s, const vb_case *cases, int ncases
 	return k;
 }
 
-/* The counting child: inputs as `run` makes them, warm-up calls, then the
- * counted calls, announced in the manifest before and after. */
+/* The counting child: inputs as `run` makes them for kernel `skip` only,
+ * warm-up calls, then the counted calls, announced in the manifest before
+ * and after. */
 static int count_child(const vb_select *s, const char *manifest, const char *skip_s) {
 	vb_case *cases;
 	int ncases = vb_select_cases(s, &cases), n;
@@ -158,7 +162,7 @@ static int count_child(const vb_select *s, const char *manifest, const char *ski
 	long skip = strtol(skip_s ? skip_s : "0", NULL, 10);
 	FILE *m = fopen(manifest, "a");
 	if (!m) vb_die(VB_EXIT_USAGE, "cannot write %s: %s", manifest, strerror(errno));
-	for (int i = (int)(skip > 0 ? skip : 0); i < n; i++) {
+	for (int i = (int)(skip > 0 ? skip : 0); i < n && i <= skip; i++) {
 		const vb_variant *v = &k[i].op->variants[k[i].vi];
 		vb_tensors ref, ts;
 		if (vb_tensors_alloc(&ref, k[i].op, k[i].dim, VB_F64) != 0 || vb_fill_inputs(&ref, s->seed, 1.0) != 0 ||
@@ -297,8 +301,8 @@ static int counting_binary(char *self) {
 	return 0;
 }
 
-/* Runs one counting child from kernel `skip` on; fills counts of the kernels
- * it finished and returns how many it finished. */
+/* Runs one counting child for kernel `skip`; fills its count and returns 1
+ * when it finished, 0 when not. */
 static int run_child(const char *valgrind, const char *dir, int attempt, int skip, kernel *k, int n, int argc,
                      char **argv, char *vg_version, size_t vlen, int *status) {
 	char out[4200], log[4200], manifest[4200], self[4096], skip_s[32];
@@ -477,7 +481,7 @@ int vb_count_instructions(const vb_select *sel, int argc, char **argv, const cha
 		int got =
 		    run_child(valgrind, dir, attempt, done, k, n, argc, argv, vg_version, sizeof vg_version, &status);
 		done += got;
-		if (done < n) {
+		if (!got) {
 			if (!k[done].why[0])
 				snprintf(k[done].why, sizeof k[done].why, "the counting child stopped early");
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {

@@ -21,9 +21,7 @@ void bias_add_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *Z = c->t[0], *b = c->t[1];
 	float *Y = c->t[2];
-#pragma omp parallel for schedule(static) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++)
-		vf_map2(Y + i * n, Z + i * n, b, n, add);
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, i, 0, m, 1, { vf_map2(Y + i * n, Z + i * n, b, n, add); });
 }
 
 /* Every row j of Z (one unit over all examples) plus the scalar b[j]. */
@@ -31,8 +29,7 @@ void bias_add_cm_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *Z = c->t[0], *b = c->t[1];
 	float *Y = c->t[2];
-#pragma omp parallel for schedule(static) if (m * n >= VF_PAR_MIN)
-	for (int64_t j = 0; j < n; j++) {
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, j, 0, n, 1, {
 		const float *z = Z + j * m;
 		float *y = Y + j * m;
 		vf bj = vf_set1(b[j]);
@@ -40,7 +37,7 @@ void bias_add_cm_vec(const vb_call *c) {
 		for (; i + VF_LANES <= m; i += VF_LANES)
 			vf_store(y + i, vf_load(z + i) + bj);
 		if (i < m) vf_store_part(y + i, m - i, vf_load_part(z + i, m - i, 0.0f) + bj);
-	}
+	});
 }
 
 /* ---- activations: the flat m*n array in VF_CHUNK pieces across threads ---- */
@@ -49,52 +46,43 @@ void relu_fwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *Z = c->t[0];
 	float *A = c->t[1];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), relu);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, { vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), relu); });
 }
 
 void relu_bwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), relu_grad);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK,
+	           { vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), relu_grad); });
 }
 
 void sigmoid_fwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *Z = c->t[0];
 	float *A = c->t[1];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), vf_sigmoid);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, { vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), vf_sigmoid); });
 }
 
 void sigmoid_bwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), sigmoid_grad);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK,
+	           { vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), sigmoid_grad); });
 }
 
 void tanh_fwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *Z = c->t[0];
 	float *A = c->t[1];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), vf_tanh);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, { vf_map1(A + i, Z + i, min64(VF_CHUNK, n - i), vf_tanh); });
 }
 
 void tanh_bwd_vec(const vb_call *c) {
 	int64_t n = c->dim[M] * c->dim[N];
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
-#pragma omp parallel for schedule(static) if (n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < n; i += VF_CHUNK)
-		vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), tanh_grad);
+	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK,
+	           { vf_map2(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), tanh_grad); });
 }

@@ -21,20 +21,18 @@ static int64_t csr_build(const vb_call *c, const float *W, int64_t h, int64_t d,
                          int32_t **col_out) {
 	int64_t *ptr = vb_scratch(c, sizeof(int64_t) * (size_t)(h + 1));
 	ptr[0] = 0;
-#pragma omp parallel for if (h * d >= VF_PAR_MIN)
-	for (int64_t j = 0; j < h; j++) {
+	VF_PAR_FOR(h * d >= VF_PAR_MIN, j, 0, h, 1, {
 		int64_t n = 0;
 		for (int64_t k = 0; k < d; k++)
 			n += W[j * d + k] != 0.0f;
 		ptr[j + 1] = n;
-	}
+	});
 	for (int64_t j = 0; j < h; j++)
 		ptr[j + 1] += ptr[j];
 	int64_t nnz = ptr[h];
 	float *val = vb_scratch(c, sizeof(float) * (size_t)nnz);
 	int32_t *col = vb_scratch(c, sizeof(int32_t) * (size_t)nnz);
-#pragma omp parallel for if (h * d >= VF_PAR_MIN)
-	for (int64_t j = 0; j < h; j++) {
+	VF_PAR_FOR(h * d >= VF_PAR_MIN, j, 0, h, 1, {
 		/* Branch-free (1 in 10 nonzero at random mispredicts a branch):
 		 * every entry is written to slot p, which only a nonzero keeps.
 		 * The row's last nonzero fills its last slot and ends the loop,
@@ -46,7 +44,7 @@ static int64_t csr_build(const vb_call *c, const float *W, int64_t h, int64_t d,
 			col[p] = (int32_t)k;
 			p += w != 0.0f;
 		}
-	}
+	});
 	*ptr_out = ptr;
 	*val_out = val;
 	*col_out = col;
@@ -70,41 +68,39 @@ void sparse_dense_fwd_vec_csr(const vb_call *c) {
 
 	int64_t panels = (m + CSR_PANEL - 1) / CSR_PANEL;
 	float *Xp = vb_scratch(c, sizeof(float) * (size_t)(panels * d * CSR_PANEL));
-	int par = m * d >= VF_PAR_MIN;
-#pragma omp parallel for if (par)
-	for (int64_t pb = 0; pb < panels; pb++) {
+	VF_PAR_FOR(m * d >= VF_PAR_MIN, pb, 0, panels, 1, {
 		float *P = Xp + pb * d * CSR_PANEL;
 		for (int64_t e = 0; e < CSR_PANEL; e++) {
 			int64_t i = pb * CSR_PANEL + e;
 			for (int64_t k = 0; k < d; k++)
 				P[k * CSR_PANEL + e] = i < m ? X[i * d + k] : 0.0f;
 		}
-	}
+	});
 
 	int64_t unit_blocks = (h + CSR_UNITS - 1) / CSR_UNITS;
-#pragma omp parallel for collapse(2) schedule(static) if (m * nnz >= VF_PAR_MIN)
-	for (int64_t pb = 0; pb < panels; pb++)
-		for (int64_t ub = 0; ub < unit_blocks; ub++) {
-			const float *P = Xp + pb * d * CSR_PANEL;
-			int64_t i0 = pb * CSR_PANEL, rows = m - i0 < CSR_PANEL ? m - i0 : CSR_PANEL;
-			int64_t j1 = (ub + 1) * CSR_UNITS < h ? (ub + 1) * CSR_UNITS : h;
-			for (int64_t j = ub * CSR_UNITS; j < j1; j++) {
-				vf acc[CSR_ACC];
+	/* one task per (panel, block of units) */
+	VF_PAR_FOR(m * nnz >= VF_PAR_MIN, task, 0, panels * unit_blocks, 1, {
+		int64_t pb = task / unit_blocks, ub = task % unit_blocks;
+		const float *P = Xp + pb * d * CSR_PANEL;
+		int64_t i0 = pb * CSR_PANEL, rows = m - i0 < CSR_PANEL ? m - i0 : CSR_PANEL;
+		int64_t j1 = (ub + 1) * CSR_UNITS < h ? (ub + 1) * CSR_UNITS : h;
+		for (int64_t j = ub * CSR_UNITS; j < j1; j++) {
+			vf acc[CSR_ACC];
+			for (int q = 0; q < CSR_ACC; q++)
+				acc[q] = vf_set1(b[j]);
+			for (int64_t p = ptr[j]; p < ptr[j + 1]; p++) {
+				vf w = vf_set1(val[p]);
+				const float *x = P + (int64_t)col[p] * CSR_PANEL;
 				for (int q = 0; q < CSR_ACC; q++)
-					acc[q] = vf_set1(b[j]);
-				for (int64_t p = ptr[j]; p < ptr[j + 1]; p++) {
-					vf w = vf_set1(val[p]);
-					const float *x = P + (int64_t)col[p] * CSR_PANEL;
-					for (int q = 0; q < CSR_ACC; q++)
-						acc[q] += w * vf_load(x + q * VF_LANES);
-				}
-				float z[CSR_PANEL];
-				for (int q = 0; q < CSR_ACC; q++)
-					vf_store(z + q * VF_LANES, acc[q]);
-				for (int64_t e = 0; e < rows; e++)
-					Z[(i0 + e) * h + j] = z[e];
+					acc[q] += w * vf_load(x + q * VF_LANES);
 			}
+			float z[CSR_PANEL];
+			for (int q = 0; q < CSR_ACC; q++)
+				vf_store(z + q * VF_LANES, acc[q]);
+			for (int64_t e = 0; e < rows; e++)
+				Z[(i0 + e) * h + j] = z[e];
 		}
+	});
 }
 
 /* ---- matmul order ---- */

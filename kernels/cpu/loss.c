@@ -22,9 +22,8 @@ void mse_loss_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *A = c->t[0], *Y = c->t[1];
 	float total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++)
-		total += vf_sum_map2(A + i * n, Y + i * n, n, squared_diff, 0.0f);
+	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, 1,
+	           { total += vf_sum_map2(A + i * n, Y + i * n, n, squared_diff, 0.0f); });
 	((float *)c->t[2])[0] = total / (2.0f * (float)m);
 }
 
@@ -33,8 +32,7 @@ void mse_grad_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float *dA = c->t[2];
 	vf inv_m = vf_set1(1.0f / (float)m);
-#pragma omp parallel for schedule(static) if (mn >= VF_PAR_MIN)
-	for (int64_t i0 = 0; i0 < mn; i0 += VF_CHUNK) {
+	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
 		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0;
 		for (; i + VF_LANES <= end; i += VF_LANES)
 			vf_store(dA + i, (vf_load(A + i) - vf_load(Y + i)) * inv_m);
@@ -42,7 +40,7 @@ void mse_grad_vec(const vb_call *c) {
 			vf d = vf_load_part(A + i, end - i, 0.0f) - vf_load_part(Y + i, end - i, 0.0f);
 			vf_store_part(dA + i, end - i, d * inv_m);
 		}
-	}
+	});
 }
 
 /* ---- softmax cross-entropy ---- */
@@ -56,8 +54,7 @@ void softmax_xent_loss_vec(const vb_call *c) {
 	int64_t per_thread = br * n;
 	float *scratch = vb_scratch(c, sizeof(float) * (size_t)(per_thread * omp_get_max_threads()));
 	float total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i += br) {
+	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
 		float *e = scratch + per_thread * omp_get_thread_num(), zmax[VF_BLOCK_ROWS];
 		vf_rows_exp_stable(e, zmax, Z + i * n, rows, n);
@@ -70,7 +67,7 @@ void softmax_xent_loss_vec(const vb_call *c) {
 			if (j < n) acc += vf_load_part(y + j, n - j, 0.0f) * (lse - vf_load_part(z + j, n - j, 0.0f));
 			total += vf_hsum(acc); /* example by example, as in mse_loss_vec */
 		}
-	}
+	});
 	((float *)c->t[2])[0] = total / (float)m;
 }
 
@@ -81,8 +78,7 @@ void softmax_xent_grad_vec(const vb_call *c) {
 	const float *Z = c->t[0], *Y = c->t[1];
 	float *dZ = c->t[2];
 	vf inv_m = vf_set1(1.0f / (float)m);
-#pragma omp parallel for schedule(static) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i += br) {
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
 		float zmax[VF_BLOCK_ROWS];
 		vf_rows_exp_stable(dZ + i * n, zmax, Z + i * n, rows, n);
@@ -98,7 +94,7 @@ void softmax_xent_grad_vec(const vb_call *c) {
 				vf_store_part(dz + j, n - j, (e * inv_sum - label) * inv_m);
 			}
 		}
-	}
+	});
 }
 
 /* ---- binary cross-entropy ---- */
@@ -112,9 +108,10 @@ void bce_loss_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *A = c->t[0], *Y = c->t[1];
 	float total = 0;
-#pragma omp parallel for schedule(static) reduction(+ : total) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++) /* example by example, as in mse_loss_vec; 0.5 fills log's tail lanes */
+	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, 1, {
+		/* example by example, as in mse_loss_vec; 0.5 fills log's tail lanes */
 		total += vf_sum_map2(A + i * n, Y + i * n, n, bce_term, 0.5f);
+	});
 	((float *)c->t[2])[0] = -total / (float)m;
 }
 
@@ -123,8 +120,7 @@ void bce_grad_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float *dA = c->t[2];
 	vf one = vf_set1(1.0f), inv_m = vf_set1(1.0f / (float)m);
-#pragma omp parallel for schedule(static) if (mn >= VF_PAR_MIN)
-	for (int64_t i0 = 0; i0 < mn; i0 += VF_CHUNK) {
+	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
 		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0;
 		for (; i + VF_LANES <= end; i += VF_LANES) {
 			vf a = vf_load(A + i);
@@ -135,5 +131,5 @@ void bce_grad_vec(const vb_call *c) {
 			vf_store_part(dA + i, end - i,
 			              (a - vf_load_part(Y + i, end - i, 0.5f)) * inv_m / (a * (one - a)));
 		}
-	}
+	});
 }

@@ -19,8 +19,7 @@ static void softmax_rows(const vb_call *c, int stable) {
 	int64_t m = c->dim[M], n = c->dim[N], br = vf_block_rows(n);
 	const float *Z = c->t[0];
 	float *A = c->t[1];
-#pragma omp parallel for schedule(static) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i += br) {
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
 		float zmax[VF_BLOCK_ROWS];
 		if (stable)
@@ -28,7 +27,7 @@ static void softmax_rows(const vb_call *c, int stable) {
 		else
 			vf_map1(A + i * n, Z + i * n, rows * n, vf_exp);
 		normalise_rows(A + i * n, rows, n);
-	}
+	});
 }
 
 void softmax_fwd_vec(const vb_call *c) { softmax_rows(c, 1); }
@@ -41,8 +40,7 @@ void softmax_bwd_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *A = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
-#pragma omp parallel for schedule(static) if (m * n >= VF_PAR_MIN)
-	for (int64_t i = 0; i < m; i++) {
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, i, 0, m, 1, {
 		const float *a = A + i * n, *da = dA + i * n;
 		float *dz = dZ + i * n;
 		vf s = vf_set1(vf_sum_map2(a, da, n, mul, 0.0f));
@@ -52,5 +50,5 @@ void softmax_bwd_vec(const vb_call *c) {
 		if (j < n)
 			vf_store_part(dz + j, n - j,
 			              vf_load_part(a + j, n - j, 0.0f) * (vf_load_part(da + j, n - j, 0.0f) - s));
-	}
+	});
 }

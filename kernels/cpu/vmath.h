@@ -8,6 +8,7 @@
 #ifndef VB_KERNELS_CPU_VMATH_H
 #define VB_KERNELS_CPU_VMATH_H
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
@@ -21,6 +22,30 @@
  * then a few tens of microseconds, where a fork-join, or a second thread
  * that is late to its time slice, costs as much as it saves. */
 enum { VF_PAR_MIN = 1 << 18, VF_CHUNK = 1 << 14 };
+
+/* for (int64_t i = lo; i < hi; i += step) { body }, on OpenMP threads only
+ * when `big` and more than one thread is allowed. Not an `if` clause: a
+ * region entered with if (0), or with one thread, still has libgomp malloc
+ * and free a team on every call, ~2000 instructions whose cost moves with
+ * the heap's state (harness/count.c) and would dominate small kernels.
+ * VF_PAR_SUM adds a reduction(+ : total). */
+#define VF_PRAGMA(x) _Pragma(#x)
+#define VF_PAR_LOOP(clauses, big, i, lo, hi, step, ...)                                                                \
+	do {                                                                                                           \
+		if ((big) && omp_get_max_threads() > 1) {                                                              \
+			VF_PRAGMA(omp parallel for schedule(static) clauses)                                           \
+			for (int64_t i = (lo); i < (hi); i += (step)) {                                                \
+				__VA_ARGS__;                                                                           \
+			}                                                                                              \
+		} else {                                                                                               \
+			for (int64_t i = (lo); i < (hi); i += (step)) {                                                \
+				__VA_ARGS__;                                                                           \
+			}                                                                                              \
+		}                                                                                                      \
+	} while (0)
+#define VF_PAR_FOR(big, i, lo, hi, step, ...) VF_PAR_LOOP(, big, i, lo, hi, step, __VA_ARGS__)
+#define VF_PAR_SUM(total, big, i, lo, hi, step, ...)                                                                   \
+	VF_PAR_LOOP(reduction(+ : total), big, i, lo, hi, step, __VA_ARGS__)
 
 /* Row kernels (softmax, cross-entropy) work on blocks of whole rows of about
  * VF_BLOCK floats (an L1-sized slice), at most VF_BLOCK_ROWS rows. */
