@@ -35,7 +35,8 @@ void *vb_scratch(const vb_call *c, size_t bytes) {
 	}
 	if (!a->block[i]) {
 		a->block[i] = aligned_alloc(ALIGN, padded ? padded : ALIGN);
-		if (!a->block[i]) vb_die(VB_EXIT_USAGE, "out of memory: a kernel asked for %zu bytes of scratch", bytes);
+		if (!a->block[i])
+			vb_die(VB_EXIT_USAGE, "out of memory: a kernel asked for %zu bytes of scratch", bytes);
 		a->size[i] = padded;
 		if (i == a->nblocks) a->nblocks++;
 	}

@@ -21,9 +21,8 @@ int vb_bm_init(int *argc, char **argv, const char **bad) {
 }
 
 void vb_bm_register(const char *name, vb_bm_fn fn, void *arg, const vb_bm_opts *o) {
-	auto *b = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
-		fn(reinterpret_cast<vb_bm_state *>(&st), arg);
-	});
+	auto *b = benchmark::RegisterBenchmark(
+	    name, [fn, arg](benchmark::State &st) { fn(reinterpret_cast<vb_bm_state *>(&st), arg); });
 	b->Unit(benchmark::kMicrosecond);
 	if (o->manual_time)
 		b->UseManualTime();
@@ -52,9 +51,7 @@ void vb_bm_clear(void) { benchmark::ClearRegisteredBenchmarks(); }
 int vb_bm_keep_running(vb_bm_state *st) { return S(st).KeepRunning(); }
 void vb_bm_pause(vb_bm_state *st) { S(st).PauseTiming(); }
 void vb_bm_resume(vb_bm_state *st) { S(st).ResumeTiming(); }
-int64_t vb_bm_iterations(const vb_bm_state *st) {
-	return reinterpret_cast<const benchmark::State *>(st)->iterations();
-}
+int64_t vb_bm_iterations(const vb_bm_state *st) { return reinterpret_cast<const benchmark::State *>(st)->iterations(); }
 
 void vb_bm_counter(vb_bm_state *st, const char *name, double value, unsigned flags) {
 	int f = benchmark::Counter::kDefaults;

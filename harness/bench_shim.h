@@ -14,10 +14,10 @@ typedef struct vb_bm_state vb_bm_state; /* benchmark::State, opaque */
 typedef void (*vb_bm_fn)(vb_bm_state *st, void *arg);
 
 typedef struct {
-	int64_t iterations;  /* > 0: exactly this many; 0: Google Benchmark decides */
-	double min_time;     /* seconds; 0: the library default (or --benchmark_min_time) */
-	int repetitions;     /* 0: the library default (or --benchmark_repetitions) */
-	int manual_time;     /* iteration time comes from vb_bm_set_iteration_time */
+	int64_t iterations; /* > 0: exactly this many; 0: Google Benchmark decides */
+	double min_time;    /* seconds; 0: the library default (or --benchmark_min_time) */
+	int repetitions;    /* 0: the library default (or --benchmark_repetitions) */
+	int manual_time;    /* iteration time comes from vb_bm_set_iteration_time */
 } vb_bm_opts;
 
 /* Counter flags, mirroring benchmark::Counter::Flags. */

@@ -24,7 +24,8 @@ void vb_check_header(void) {
 int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *counts) {
 	const vb_op *op = c->op;
 	vb_ref ref;
-	if (vb_ref_init(&ref, op, c->dim, s->seed, s->scale) != 0) vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
+	if (vb_ref_init(&ref, op, c->dim, s->seed, s->scale) != 0)
+		vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
 	int ok = 1;
 	char repro[512];
 	for (int v = 0; v < vb_op_nvariants(op); v++) {
@@ -72,12 +73,14 @@ int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *coun
 }
 
 int vb_cmd_check(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL}, {"variant", 1, NULL}, {"dims", 1, NULL}, {"seed", 1, NULL}, {"scale", 1, NULL}};
+	vb_opt opts[] = {
+	    {"op", 1, NULL}, {"variant", 1, NULL}, {"dims", 1, NULL}, {"seed", 1, NULL}, {"scale", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos;
 	vb_parse_opts("check", argc, argv, opts, NOPTS, pos, 0, &npos, NULL, NULL);
-	vb_select s = {.op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
+	vb_select s = {
+	    .op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
 	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
 	if (opts[4].value) s.scale = vb_parse_double("--scale", opts[4].value);
 	vb_case *cases;

@@ -45,7 +45,8 @@ void vb_parse_opts(const char *cmd, int argc, char **argv, vb_opt *opts, int nop
 			if (i + 1 >= argc) vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", cmd, o->name);
 			o->value = argv[++i];
 		}
-		if (o->takes_value && !*o->value) vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", cmd, o->name);
+		if (o->takes_value && !*o->value)
+			vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", cmd, o->name);
 	}
 }
 
@@ -130,15 +131,16 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 			if (need > phys_memory()) {
 				char d[256];
 				vb_dims_format(op, cases[n].dim, ',', d, sizeof d);
-				vb_die(VB_EXIT_USAGE, "%s at %s needs %.1f GiB, more than this machine's %.1f GiB", op->name, d,
-				       need / (1 << 30), phys_memory() / (1 << 30));
+				vb_die(VB_EXIT_USAGE, "%s at %s needs %.1f GiB, more than this machine's %.1f GiB",
+				       op->name, d, need / (1 << 30), phys_memory() / (1 << 30));
 			}
 			n++;
 		}
 	}
 	if (s->op_regex) regfree(&re);
 	for (int j = 0; j < spec.n; j++)
-		if (!used[j] && n > 0) vb_die(VB_EXIT_USAGE, "--dims names '%s', which no selected op has", spec.name[j]);
+		if (!used[j] && n > 0)
+			vb_die(VB_EXIT_USAGE, "--dims names '%s', which no selected op has", spec.name[j]);
 	if (n == 0) {
 		if (s->variants && !variant_seen)
 			vb_die(VB_EXIT_USAGE, "no selected op has variant '%s' (see 'vecbench list')", s->variants);
@@ -177,7 +179,10 @@ static cJSON *list_json(void) {
 			const vb_tensor *ts = &op->tensors[t];
 			cJSON *to = cJSON_CreateObject();
 			cJSON_AddStringToObject(to, "name", ts->name);
-			cJSON_AddStringToObject(to, "dir", ts->dir == VB_IN ? "in" : ts->dir == VB_OUT ? "out" : "inout");
+			cJSON_AddStringToObject(to, "dir",
+			                        ts->dir == VB_IN    ? "in"
+			                        : ts->dir == VB_OUT ? "out"
+			                                            : "inout");
 			cJSON *shape = cJSON_AddArrayToObject(to, "shape");
 			cJSON_AddItemToArray(shape, cJSON_CreateString(ts->rows == VB_ONE ? "1" : op->dims[ts->rows]));
 			cJSON_AddItemToArray(shape, cJSON_CreateString(ts->cols == VB_ONE ? "1" : op->dims[ts->cols]));
@@ -222,16 +227,17 @@ int vb_cmd_list(int argc, char **argv) {
 		printf("\n    seed: %s\n    variants:", op->seed);
 		for (int v = 0; v < vb_op_nvariants(op); v++) {
 			const char *why = vb_variant_unavailable(&op->variants[v]);
-			printf(" %s%s%s%s", op->variants[v].name, why ? " (unavailable: " : "", why ? why : "", why ? ")" : "");
+			printf(" %s%s%s%s", op->variants[v].name, why ? " (unavailable: " : "", why ? why : "",
+			       why ? ")" : "");
 		}
 		printf("\n    sizes:");
 		for (int z = 0; z < vb_op_nsizes(op); z++) {
 			char d[256];
 			vb_dims_format(op, op->sizes[z], ',', d, sizeof d);
-			printf("%s %s (%.3g FLOP, %.3g B)", z ? ";" : "", d, op->flops(op->sizes[z]), op->bytes(op->sizes[z]));
+			printf("%s %s (%.3g FLOP, %.3g B)", z ? ";" : "", d, op->flops(op->sizes[z]),
+			       op->bytes(op->sizes[z]));
 		}
 		printf("\n");
 	}
 	return 0;
 }
-

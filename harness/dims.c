@@ -81,8 +81,8 @@ void vb_dims_format(const vb_op *op, const int64_t *dim, char sep, char *buf, si
 	size_t at = 0;
 	buf[0] = 0;
 	for (int i = 0; i < vb_op_ndims(op) && at < len; i++)
-		at += (size_t)snprintf(buf + at, len - at, "%s%s%c%lld", i ? (sep == '/' ? "/" : ",") : "",
-		                       op->dims[i], sep == '/' ? ':' : '=', (long long)dim[i]);
+		at += (size_t)snprintf(buf + at, len - at, "%s%s%c%lld", i ? (sep == '/' ? "/" : ",") : "", op->dims[i],
+		                       sep == '/' ? ':' : '=', (long long)dim[i]);
 }
 
 double vb_dims_footprint(const vb_op *op, const int64_t *dim, vb_dtype t) {

@@ -48,7 +48,8 @@ static void write_new(const char *dir, const char *name, const char *data, size_
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	struct stat st;
 	if (lstat(path, &st) == 0) vb_die(VB_EXIT_USAGE, "dump: %s exists; not overwriting it", path);
-	if (vb_write_file_atomic(path, data, len) != 0) vb_die(VB_EXIT_USAGE, "dump: cannot write %s: %s", path, strerror(errno));
+	if (vb_write_file_atomic(path, data, len) != 0)
+		vb_die(VB_EXIT_USAGE, "dump: cannot write %s: %s", path, strerror(errno));
 }
 
 int vb_cmd_dump(int argc, char **argv) {
@@ -97,7 +98,8 @@ int vb_cmd_dump(int argc, char **argv) {
 		vb_arena_free(ws);
 		outs = &vt;
 	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) vb_die(VB_EXIT_USAGE, "dump: cannot create %s: %s", dir, strerror(errno));
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		vb_die(VB_EXIT_USAGE, "dump: cannot create %s: %s", dir, strerror(errno));
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) vb_die(VB_EXIT_USAGE, "dump: %s is not a directory", dir);
 	/* Refuse before writing anything, so a dump is all there or not at all. */

@@ -30,7 +30,8 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-	if (argc < 2) vb_die(VB_EXIT_USAGE, "no command given; usage: vecbench list|check|run|dump (see 'vecbench help')");
+	if (argc < 2)
+		vb_die(VB_EXIT_USAGE, "no command given; usage: vecbench list|check|run|dump (see 'vecbench help')");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -15,8 +15,8 @@
 #include "cli.h"
 #include "prof.h"
 #include "regress.h"
-#include "results_json.h"
 #include "report.h"
+#include "results_json.h"
 
 /* Kernels cheaper than this get one untimed call first (page faults, thread
  * start-up, scratch allocation); dearer ones amortise it inside the timing. */
@@ -38,9 +38,9 @@ typedef struct {
 } bench_case;
 
 static bench_case *live;
-static bench_case *all_cases;    /* for the progress line's "i of N" */
-static vb_progress progress;     /* prof.h */
-static vb_calibration calib;     /* the roofline's figures, prof.h */
+static bench_case *all_cases; /* for the progress line's "i of N" */
+static vb_progress progress;  /* prof.h */
+static vb_calibration calib;  /* the roofline's figures, prof.h */
 
 /* SIGINT/SIGTERM: the first one stops the run after the current iteration
  * (finished benchmarks go to <out>.partial.json); a second one kills. */
@@ -108,7 +108,8 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	}
 	if (v->device == VB_CUDA) {
 		char err[200];
-		if (vb_cuda_bench(st, v, &bc->ts, bc->ws, bc->name, err, sizeof err) != 0) vb_bm_skip_with_error(st, err);
+		if (vb_cuda_bench(st, v, &bc->ts, bc->ws, bc->name, err, sizeof err) != 0)
+			vb_bm_skip_with_error(st, err);
 	} else {
 		vb_call call = {.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws};
 		vb_range_push(bc->name);
@@ -233,11 +234,16 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 }
 
 static void fmt_time(double us, char *buf, size_t len) {
-	if (isnan(us)) snprintf(buf, len, "-");
-	else if (us >= 1e6) snprintf(buf, len, "%.3g s", us * 1e-6);
-	else if (us >= 1e3) snprintf(buf, len, "%.3g ms", us * 1e-3);
-	else if (us >= 1) snprintf(buf, len, "%.3g us", us);
-	else snprintf(buf, len, "%.3g ns", us * 1e3);
+	if (isnan(us))
+		snprintf(buf, len, "-");
+	else if (us >= 1e6)
+		snprintf(buf, len, "%.3g s", us * 1e-6);
+	else if (us >= 1e3)
+		snprintf(buf, len, "%.3g ms", us * 1e-3);
+	else if (us >= 1)
+		snprintf(buf, len, "%.3g us", us);
+	else
+		snprintf(buf, len, "%.3g ns", us * 1e3);
 }
 
 static void print_summary(bench_case *c, int n, const char *const *failed_notes, int nfailed) {
@@ -252,8 +258,8 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	for (int i = 0; i < n; i++) {
 		bench_case *x = &c[i];
 		if (x->op != op) {
-			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s %9s %9s%s\n", x->op->name, x->op->summary, "dims", "variant",
-			       "time", "iters", "vs loop", "GFLOP/s", "GB/s", extra_header);
+			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s %9s %9s%s\n", x->op->name, x->op->summary, "dims",
+			       "variant", "time", "iters", "vs loop", "GFLOP/s", "GB/s", extra_header);
 			op = x->op;
 			dim = NULL;
 		}
@@ -271,8 +277,9 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		       x->iterations > 0 && x->iterations < 5 ? "  *" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
 	}
-	if (few) printf("\n  * few iterations: a slow variant at a large size runs until the minimum time is reached, "
-		        "which may be a single call\n");
+	if (few)
+		printf("\n  * few iterations: a slow variant at a large size runs until the minimum time is reached, "
+		       "which may be a single call\n");
 	vb_summary_footnotes();
 	for (int i = 0; i < nfailed; i++)
 		printf("  not timed (check failed): %s\n", failed_notes[i]);
@@ -342,15 +349,17 @@ static void probe_writable(const char *path) {
 }
 
 int vb_cmd_run(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},    {"variant", 1, NULL}, {"dims", 1, NULL}, {"seed", 1, NULL},
-	                 {"quick", 0, NULL}, {"quiet", 0, NULL},   {"out", 1, NULL},
-	                 {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL}, {"repetitions", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},         {"variant", 1, NULL},     {"dims", 1, NULL},
+	                 {"seed", 1, NULL},       {"quick", 0, NULL},       {"quiet", 0, NULL},
+	                 {"out", 1, NULL},        {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL},
+	                 {"repetitions", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos, nrest;
 	char **rest;
 	vb_parse_opts("run", argc, argv, opts, NOPTS, pos, 0, &npos, &rest, &nrest);
-	vb_select s = {.op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
+	vb_select s = {
+	    .op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
 	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
 	s.quick = opts[4].value != NULL;
 	s.quiet = opts[5].value != NULL;
@@ -428,7 +437,8 @@ int vb_cmd_run(int argc, char **argv) {
 				failed[nfailed++] = strdup(x->name); /* x is reused by the next variant */
 				continue;
 			}
-			vb_bm_opts o = {.min_time = s.quick ? 0.05 : 0, .manual_time = x->op->variants[v].device == VB_CUDA};
+			vb_bm_opts o = {.min_time = s.quick ? 0.05 : 0,
+			                .manual_time = x->op->variants[v].device == VB_CUDA};
 			x->inject = vb_inject_for(x->op, &x->op->variants[v]);
 			vb_bm_register(x->name, bench_fn, x, &o);
 			n++;

@@ -133,7 +133,8 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
 			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
 			case VB_FILL_SPARSE: /* one fixed nonzero per row, so no row is all zeros */
-				v = (r >> 8) % 10 == 0 || i % cols == (i / cols) % cols ? sign * (0.1 + 0.9 * u) * scale : 0;
+				v = (r >> 8) % 10 == 0 || i % cols == (i / cols) % cols ? sign * (0.1 + 0.9 * u) * scale
+				                                                        : 0;
 				break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
@@ -177,7 +178,8 @@ int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
 	vb_tensors f = {0};
 	if (fwd) {
 		int64_t fdim[VB_MAX_DIMS] = {0};
-		if (vb_fwd_dims(op, fwd, ref->dim, fdim) != 0 || vb_tensors_alloc(&f, fwd, fdim, VB_F64) != 0) return -1;
+		if (vb_fwd_dims(op, fwd, ref->dim, fdim) != 0 || vb_tensors_alloc(&f, fwd, fdim, VB_F64) != 0)
+			return -1;
 		vb_fill_fwd_inputs(&f, op, seed, scale);
 		vb_arena *ws = vb_arena_new();
 		fwd->oracle(&(vb_call){.dim = f.dim, .t = f.ptr, .ws = ws});

@@ -64,12 +64,12 @@ int vb_write_file_atomic(const char *path, const void *data, size_t len) {
 	if (rename(tmp, path) != 0) goto fail_unlink;
 	free(tmp);
 	return 0;
-fail_close: {
+fail_close : {
 	int e = errno;
 	close(fd);
 	errno = e;
 }
-fail_unlink: {
+fail_unlink : {
 	int e = errno;
 	unlink(tmp);
 	errno = e;

@@ -132,9 +132,9 @@ const vb_op dense_act_fwd = {
     .oracle = dense_act_fwd_oracle,
     .depth = fwd_depth,
     .variants = {VB_LOOP(dense_act_fwd_loop), VB_VEC(dense_act_fwd_vec), VB_VEC_BF16(dense_act_fwd_vec_bf16),
-                 VB_CUDA_LOOP(dense_act_fwd_cuda_loop),
-                 VB_CUDA_VEC(dense_act_fwd_cuda_vec), VB_CUDA_TF32(dense_act_fwd_cuda_tf32),
-                 VB_CUDA_FP16(dense_act_fwd_cuda_fp16), VB_CUDA_BF16(dense_act_fwd_cuda_bf16)},
+                 VB_CUDA_LOOP(dense_act_fwd_cuda_loop), VB_CUDA_VEC(dense_act_fwd_cuda_vec),
+                 VB_CUDA_TF32(dense_act_fwd_cuda_tf32), VB_CUDA_FP16(dense_act_fwd_cuda_fp16),
+                 VB_CUDA_BF16(dense_act_fwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_act_fwd);
 

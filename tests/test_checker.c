@@ -146,8 +146,10 @@ int main(void) {
 			expect(&dense_fwd, fwd_off_by_one, "off_by_one", 0, dim, seed);
 			expect(&dense_fwd, fwd_overruns, "overrun", 0, dim, seed);
 			if (dim[0] > 1) expect(&dense_fwd, fwd_skips_last_row, "unwritten_row", 0, dim, seed);
-			if (dim[1] > 1 && dim[2] > 1) expect(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
-			if (dim[0] > 1 && dim[2] > 1) expect(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
+			if (dim[1] > 1 && dim[2] > 1)
+				expect(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
+			if (dim[0] > 1 && dim[2] > 1)
+				expect(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
 			expect(&sparse_dense_fwd, sparse_dense_fwd_vec_csr, "vec_csr", 1, dim, seed);
 			expect(&sparse_dense_fwd, csr_drops_last_nonzero, "csr_drops_last", 0, dim, seed);
 		}
