@@ -8,6 +8,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -234,6 +235,54 @@ static int figures_ok(const vb_calibration *c) {
 	       isfinite(c->sgemm_gflops + c->triad_gbs + c->copy_gbs + c->fma_gflops);
 }
 
+/* The figures as the cache names them; a result's context puts "roofline_"
+ * in front. One list, so the two cannot drift apart. */
+#define FIELD(name, kind)                                                                                              \
+	{ #name, offsetof(vb_calibration, name), sizeof(((vb_calibration *)0)->name), kind }
+static const struct {
+	const char *key;
+	size_t offset, size;
+	char kind; /* d double, i int, s string */
+} FIELDS[] = {FIELD(sgemm_gflops, 'd'), FIELD(sgemm_n, 'i'),  FIELD(fma_gflops, 'd'), FIELD(fma_isa, 's'),
+              FIELD(triad_gbs, 'd'),    FIELD(copy_gbs, 'd'), FIELD(threads, 'i')};
+
+static void set_num(cJSON *o, const char *k, double v) {
+	if (!isfinite(v)) return; /* JSON has no NaN or infinity */
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddNumberToObject(o, k, v);
+}
+
+static void set_str(cJSON *o, const char *k, const char *v) {
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddStringToObject(o, k, v);
+}
+
+static void fields_put(cJSON *o, const char *prefix, const vb_calibration *cal) {
+	char key[64];
+	for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
+		const char *at = (const char *)cal + FIELDS[i].offset;
+		snprintf(key, sizeof key, "%s%s", prefix, FIELDS[i].key);
+		if (FIELDS[i].kind == 's')
+			set_str(o, key, at);
+		else
+			set_num(o, key, FIELDS[i].kind == 'i' ? *(const int *)at : *(const double *)at);
+	}
+}
+
+static void fields_get(vb_calibration *cal, const cJSON *o, const char *prefix) {
+	char key[64];
+	for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
+		char *at = (char *)cal + FIELDS[i].offset;
+		snprintf(key, sizeof key, "%s%s", prefix, FIELDS[i].key);
+		if (FIELDS[i].kind == 's')
+			snprintf(at, FIELDS[i].size, "%s", str(o, key));
+		else if (FIELDS[i].kind == 'i')
+			*(int *)at = fabs(num(o, key)) < 1e9 ? (int)num(o, key) : 0; /* absent: NAN */
+		else
+			*(double *)at = num(o, key);
+	}
+}
+
 static int cache_load(vb_calibration *cal, const char *path) {
 	char *text = vb_read_file(path, 1 << 20, NULL);
 	if (!text) return -1;
@@ -244,14 +293,8 @@ static int cache_load(vb_calibration *cal, const char *path) {
 	vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
 	int ok = num(o, "version") == CACHE_VERSION && !strcmp(str(o, "cpu_model"), c.cpu_model) &&
 	         num(o, "threads") == omp_get_max_threads();
-	c.threads = omp_get_max_threads();
-	c.sgemm_gflops = num(o, "sgemm_gflops");
-	c.fma_gflops = num(o, "fma_gflops");
-	c.triad_gbs = num(o, "triad_gbs");
-	c.copy_gbs = num(o, "copy_gbs");
-	c.sgemm_n = (int)num(o, "sgemm_n");
+	fields_get(&c, o, "");
 	c.seconds = num(o, "seconds");
-	snprintf(c.fma_isa, sizeof c.fma_isa, "%s", str(o, "fma_isa"));
 	snprintf(c.date, sizeof c.date, "%s", str(o, "date"));
 	cJSON_Delete(o);
 	if (!ok || !figures_ok(&c)) return -1;
@@ -264,14 +307,8 @@ static void cache_save(const vb_calibration *cal, const char *path) {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
 	cJSON_AddStringToObject(o, "cpu_model", cal->cpu_model);
-	cJSON_AddNumberToObject(o, "threads", cal->threads);
 	cJSON_AddStringToObject(o, "date", cal->date);
-	cJSON_AddNumberToObject(o, "sgemm_gflops", cal->sgemm_gflops);
-	cJSON_AddNumberToObject(o, "sgemm_n", cal->sgemm_n);
-	cJSON_AddNumberToObject(o, "fma_gflops", cal->fma_gflops);
-	cJSON_AddStringToObject(o, "fma_isa", cal->fma_isa);
-	cJSON_AddNumberToObject(o, "triad_gbs", cal->triad_gbs);
-	cJSON_AddNumberToObject(o, "copy_gbs", cal->copy_gbs);
+	fields_put(o, "", cal);
 	cJSON_AddNumberToObject(o, "seconds", cal->seconds);
 	char *s = cJSON_Print(o);
 	if (vb_write_file_atomic(path, s, strlen(s)) != 0)
@@ -357,38 +394,15 @@ double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, do
 	return bytes > 0 ? 100 * (bytes / seconds) / (cal->triad_gbs * 1e9) : NAN;
 }
 
-static void set_num(cJSON *o, const char *k, double v) {
-	if (!isfinite(v)) return; /* JSON has no NaN or infinity */
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	cJSON_AddNumberToObject(o, k, v);
-}
-
-static void set_str(cJSON *o, const char *k, const char *v) {
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	cJSON_AddStringToObject(o, k, v);
-}
-
 void vb_calibration_to_context(const vb_calibration *cal, cJSON *ctx) {
-	set_num(ctx, "roofline_sgemm_gflops", cal->sgemm_gflops);
-	set_num(ctx, "roofline_sgemm_n", cal->sgemm_n);
-	set_num(ctx, "roofline_fma_gflops", cal->fma_gflops);
-	set_str(ctx, "roofline_fma_isa", cal->fma_isa);
-	set_num(ctx, "roofline_triad_gbs", cal->triad_gbs);
-	set_num(ctx, "roofline_copy_gbs", cal->copy_gbs);
-	set_num(ctx, "roofline_threads", cal->threads);
+	fields_put(ctx, "roofline_", cal);
 	set_str(ctx, "roofline_calibration", cal->source);
 	set_str(ctx, "peak_rss_scope", vb_memprof_rss_scope());
 }
 
 int vb_calibration_from_context(vb_calibration *cal, const cJSON *ctx) {
 	memset(cal, 0, sizeof *cal);
-	cal->sgemm_gflops = num(ctx, "roofline_sgemm_gflops");
-	cal->fma_gflops = num(ctx, "roofline_fma_gflops");
-	cal->triad_gbs = num(ctx, "roofline_triad_gbs");
-	cal->copy_gbs = num(ctx, "roofline_copy_gbs");
-	cal->threads = (int)num(ctx, "roofline_threads");
-	cal->sgemm_n = (int)num(ctx, "roofline_sgemm_n");
-	snprintf(cal->fma_isa, sizeof cal->fma_isa, "%s", str(ctx, "roofline_fma_isa"));
+	fields_get(cal, ctx, "roofline_");
 	snprintf(cal->source, sizeof cal->source, "%s", str(ctx, "roofline_calibration"));
 	/* The FMA check and copy bandwidth are informative; the roofline needs sgemm and triad. */
 	return cal->sgemm_gflops > 0 && cal->triad_gbs > 0 ? 0 : -1;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_variant.h"
 #include "cpu/bf16.h"
 #include "dense.h"
 #include "dense_act.h"
@@ -180,25 +181,20 @@ static void fwd_bias_only(const vb_call *c) {
 /* Checks fn as a bf16 variant of base; should_pass < 0: report only. */
 static double expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim,
                      uint64_t seed) {
-	vb_op op = *base;
-	memset(op.variants, 0, sizeof op.variants);
-	op.variants[0] = (vb_variant)VB_VEC_BF16(fn); /* the descriptor's bound: float32 math, bf16 storage */
-	op.variants[0].name = label;
-	vb_ref r;
-	if (vb_ref_init(&r, &op, dim, seed, 1.0) != 0) {
+	vb_variant v = VB_VEC_BF16(fn); /* the descriptor's bound: float32 math, bf16 storage */
+	v.name = label;
+	vb_check_result res;
+	if (check_variant(base, v, dim, seed, &res) != 0) {
 		printf("FAIL %s: vb_ref_init\n", label);
 		failures++;
 		return NAN;
 	}
-	vb_check_result res;
-	vb_check_variant(&r, 0, &res);
-	vb_ref_free(&r);
 	int ok = should_pass < 0 || res.pass == should_pass;
 	printf("%s %-16s %-13s m=%lld d=%lld h=%lld seed=%llu: %s (err/bound %.3g) %s\n",
 	       !ok               ? "FAIL"
 	       : should_pass < 0 ? "info"
 	                         : "ok  ",
-	       label, op.name, (long long)dim[M], (long long)dim[D], (long long)dim[H], (unsigned long long)seed,
+	       label, base->name, (long long)dim[M], (long long)dim[D], (long long)dim[H], (unsigned long long)seed,
 	       res.pass ? "passed" : "caught", res.ratio, res.msg);
 	if (!ok) failures++;
 	return res.ratio;

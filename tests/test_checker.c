@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "advanced.h"
+#include "check_variant.h"
 #include "dense.h"
 #include "harness.h"
 
@@ -115,21 +116,15 @@ static void csr_drops_last_nonzero(const vb_call *c) {
 static int failures;
 
 static void expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
-	vb_op op = *base;
-	memset(op.variants, 0, sizeof op.variants);
-	op.variants[0] = (vb_variant){.name = label, .fn = fn, .dtype = VB_F32};
-	vb_ref r;
-	if (vb_ref_init(&r, &op, dim, seed, 1.0) != 0) {
+	vb_check_result res;
+	if (check_variant(base, (vb_variant){.name = label, .fn = fn, .dtype = VB_F32}, dim, seed, &res) != 0) {
 		printf("FAIL %s: vb_ref_init\n", label);
 		failures++;
 		return;
 	}
-	vb_check_result res;
-	vb_check_variant(&r, 0, &res);
-	vb_ref_free(&r);
 	int ok = res.pass == should_pass;
 	printf("%s %-20s %s m=%lld d=%lld h=%lld seed=%llu: %s (err/bound %.3g) %s\n", ok ? "ok  " : "FAIL", label,
-	       op.name, (long long)dim[0], (long long)dim[1], (long long)dim[2], (unsigned long long)seed,
+	       base->name, (long long)dim[0], (long long)dim[1], (long long)dim[2], (unsigned long long)seed,
 	       res.pass ? "passed" : "caught", res.ratio, res.msg);
 	if (!ok) failures++;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_variant.h"
 #include "harness.h"
 #include "minibatch.h"
 
@@ -48,18 +49,13 @@ static void rewritten_right(const vb_call *c) { sgd_epoch_buggy(c, RIGHT); }
 static int failures;
 
 static void expect(vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
-	vb_op op = linreg_sgd_epoch;
-	memset(op.variants, 0, sizeof op.variants);
-	op.variants[0] = (vb_variant){.name = label, .fn = fn, .dtype = VB_F32};
-	vb_ref r;
-	if (vb_ref_init(&r, &op, dim, seed, 1.0) != 0) {
+	vb_check_result res;
+	if (check_variant(&linreg_sgd_epoch, (vb_variant){.name = label, .fn = fn, .dtype = VB_F32}, dim, seed, &res) !=
+	    0) {
 		printf("FAIL %s: vb_ref_init\n", label);
 		failures++;
 		return;
 	}
-	vb_check_result res;
-	vb_check_variant(&r, 0, &res);
-	vb_ref_free(&r);
 	int ok = res.pass == should_pass;
 	printf("%s %-20s m=%lld d=%lld b=%lld seed=%llu: %s (err/bound %.3g) %s\n", ok ? "ok  " : "FAIL", label,
 	       (long long)dim[M], (long long)dim[D], (long long)dim[B], (unsigned long long)seed,

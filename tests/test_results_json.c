@@ -12,19 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "expect.h"
 #include "results_json.h"
-
-static int fails;
-
-#define EXPECT(cond, ...)                                                                                              \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                           \
-			fprintf(stderr, __VA_ARGS__);                                                                  \
-			fputc('\n', stderr);                                                                           \
-			fails++;                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 /* A Google Benchmark file with 3 repetitions of one benchmark and its
  * aggregates (NaN in a cv, as Google Benchmark writes it), an aggregates-only

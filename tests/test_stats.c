@@ -8,19 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "expect.h"
 #include "stats.h"
-
-static int fails;
-
-#define EXPECT(cond, ...)                                                                                              \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                           \
-			fprintf(stderr, __VA_ARGS__);                                                                  \
-			fputc('\n', stderr);                                                                           \
-			fails++;                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static uint64_t rng = 12345;
 static double uniform(void) { /* xorshift64*, enough for test data */
