@@ -1,4 +1,4 @@
-/* `vecbench check`: the equivalence table. */
+/* `vecbench check`: the equivalence table, and its sensitivity self-test. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,64 +7,108 @@
 #include "report.h"
 
 /* The gradient check runs the forward oracle four times per sampled element:
- * above this many FLOP per forward call it runs at a reduced size. */
-#define GRAD_MAX_FLOPS 2e7
-#define GRAD_REDUCED_DIM 37
+ * above this many FLOP per forward call it runs at a reduced size, every dim
+ * a different odd number so that swapping two dims cannot go unseen. */
+#define GRAD_MAX_FLOPS 2e6
+static const int64_t grad_reduced_dim[VB_MAX_DIMS] = {37, 29, 23, 31, 19, 41, 17, 43};
 
-static void print_row(const vb_case *c, const char *what, const char *status, double ratio, const char *note) {
-	char d[128];
-	vb_dims_format(c->op, c->dim, ',', d, sizeof d);
-	printf("%-22s %-28s %-12s %-5s %10.3g  %s\n", c->op->name, d, what, status, ratio, note);
+static void print_row(const vb_op *op, const int64_t *dim, const char *what, vb_mode mode, const char *status,
+                      double ratio, const char *note) {
+	char d[128], w[64];
+	vb_dims_format(op, dim, ',', d, sizeof d);
+	snprintf(w, sizeof w, "%s%s%s", what, mode == VB_MODE_RANDOM ? "" : ":",
+	         mode == VB_MODE_RANDOM ? "" : vb_mode_name(mode));
+	printf("%-22s %-28s %-12s %-5s %10.3g  %s\n", op->name, d, w, status, ratio, note);
 }
 
 void vb_check_header(void) {
 	printf("%-22s %-28s %-12s %-5s %10s  %s\n", "op", "dims", "variant", "", "err/bound", "");
 }
 
+/* The odd twin of a default size: each dim moved up to an odd value, all
+ * distinct, none a multiple of another, so every SIMD tail (8 and 16
+ * lanes), thread chunk and batch remainder is reached, and swapped dims
+ * show. A dim of 1 stays 1. */
+static void odd_twin(const vb_op *op, const int64_t *dim, int64_t *twin) {
+	int nd = vb_op_ndims(op);
+	for (int i = 0; i < nd; i++) {
+		int64_t v = dim[i] == 1 ? 1 : dim[i] + 1;
+		for (;; v++) {
+			if (v == 1) break;
+			int ok = v % 2 == 1;
+			for (int j = 0; j < i && ok; j++)
+				if (twin[j] > 1 && (v == twin[j] || v % twin[j] == 0 || twin[j] % v == 0)) ok = 0;
+			if (ok) break;
+		}
+		twin[i] = v;
+	}
+}
+
+static void print_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant) {
+	char repro[512];
+	vb_check_repro(op, dim, seed, variant, repro, sizeof repro);
+	printf("    seed %llu; repro: %s\n", (unsigned long long)seed, repro);
+}
+
+/* Every selected variant at one size in every input set the op takes. */
+static int check_dims(const vb_select *s, const vb_op *op, const int64_t *dim, double *ratio, int *counts) {
+	int ok = 1;
+	for (int m = 0; m < VB_NMODES; m++) {
+		if (!vb_op_has_mode(op, (vb_mode)m)) continue;
+		vb_ref ref;
+		if (vb_ref_init_mode(&ref, op, dim, s->seed, s->scale, (vb_mode)m) != 0)
+			vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
+		for (int v = 0; v < vb_op_nvariants(op); v++) {
+			const vb_variant *var = &op->variants[v];
+			if (!vb_select_variant(s, var)) continue;
+			const char *why = vb_variant_unavailable(var);
+			if (why) {
+				if (m == VB_MODE_RANDOM) {
+					print_row(op, dim, var->name, (vb_mode)m, "skip", NAN, why);
+					counts[2]++;
+				}
+				continue;
+			}
+			vb_check_result r;
+			vb_check_variant(&ref, v, &r);
+			double x = r.pass ? fmax(r.ratio, r.bias) : INFINITY;
+			if (isnan(ratio[v]) || x > ratio[v]) ratio[v] = x;
+			print_row(op, dim, var->name, (vb_mode)m, r.pass ? "ok" : "FAIL", r.ratio, r.msg);
+			if (!r.pass) {
+				print_repro(op, dim, s->seed, var->name);
+				ok = 0;
+			}
+			counts[r.pass ? 0 : 1]++;
+		}
+		vb_ref_free(&ref);
+	}
+	return ok;
+}
+
 int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *counts) {
 	const vb_op *op = c->op;
-	vb_ref ref;
-	if (vb_ref_init(&ref, op, c->dim, s->seed, s->scale) != 0)
-		vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
-	int ok = 1;
-	char repro[512];
-	for (int v = 0; v < vb_op_nvariants(op); v++) {
-		const vb_variant *var = &op->variants[v];
+	for (int v = 0; v < vb_op_nvariants(op); v++)
 		ratio[v] = NAN;
-		if (!vb_select_variant(s, var)) continue;
-		const char *why = vb_variant_unavailable(var);
-		if (why) {
-			print_row(c, var->name, "skip", NAN, why);
-			counts[2]++;
-			continue;
-		}
-		vb_check_result r;
-		vb_check_variant(&ref, v, &r);
-		ratio[v] = r.pass ? r.ratio : INFINITY;
-		print_row(c, var->name, r.pass ? "ok" : "FAIL", r.ratio, r.msg);
-		if (!r.pass) {
-			vb_check_repro(op, c->dim, s->seed, var->name, repro, sizeof repro);
-			printf("    seed %llu; repro: %s\n", (unsigned long long)s->seed, repro);
-			ok = 0;
-		}
-		counts[r.pass ? 0 : 1]++;
-	}
-	vb_ref_free(&ref);
+	int ok = check_dims(s, op, c->dim, ratio, counts);
+	int64_t twin[VB_MAX_DIMS] = {0};
+	odd_twin(op, c->dim, twin);
+	if (!s->dims && memcmp(twin, c->dim, sizeof(int64_t) * (size_t)vb_op_ndims(op)) != 0)
+		ok &= check_dims(s, op, twin, ratio, counts);
 	if (op->fwd && !s->variants) {
-		vb_case g = *c;
+		int64_t g[VB_MAX_DIMS];
+		memcpy(g, twin, sizeof g);
 		const vb_op *fwd = vb_op_find(op->fwd);
-		if (fwd && fwd->flops && fwd->flops(g.dim) > GRAD_MAX_FLOPS)
+		if (fwd && fwd->flops && fwd->flops(g) > GRAD_MAX_FLOPS)
 			for (int i = 0; i < vb_op_ndims(op); i++)
-				if (g.dim[i] > GRAD_REDUCED_DIM) g.dim[i] = GRAD_REDUCED_DIM;
+				if (g[i] > grad_reduced_dim[i]) g[i] = grad_reduced_dim[i];
 		vb_check_result r;
-		vb_check_grad(op, g.dim, s->seed, &r);
+		vb_check_grad(op, g, s->seed, &r);
 		char note[320];
 		snprintf(note, sizeof note, "finite differences of %s%s", op->fwd, r.msg[0] ? ": " : "");
 		strncat(note, r.msg, sizeof note - strlen(note) - 1);
-		print_row(&g, "grad", r.pass ? "ok" : "FAIL", r.ratio, note);
+		print_row(op, g, "grad", VB_MODE_RANDOM, r.pass ? "ok" : "FAIL", r.ratio, note);
 		if (!r.pass) {
-			vb_check_repro(op, g.dim, s->seed, NULL, repro, sizeof repro);
-			printf("    seed %llu; repro: %s\n", (unsigned long long)s->seed, repro);
+			print_repro(op, g, s->seed, NULL);
 			ok = 0;
 		}
 		counts[r.pass ? 0 : 1]++;
@@ -72,27 +116,78 @@ int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *coun
 	return ok;
 }
 
+/* The self-test of one size: every variant (also those that cannot run
+ * here: it needs only the oracle) against its perturbed outputs. */
+static int self_test_dims(const vb_select *s, const vb_op *op, const int64_t *dim, int *counts) {
+	vb_ref refs[VB_NMODES];
+	int nrefs = 0, ok = 1;
+	for (int m = 0; m < VB_NMODES; m++) {
+		if (!vb_op_has_mode(op, (vb_mode)m) || (m == VB_MODE_WIDE && op->wide == VB_WIDE_OVERFLOWS)) continue;
+		if (vb_ref_init_mode(&refs[nrefs], op, dim, s->seed, s->scale, (vb_mode)m) != 0)
+			vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
+		nrefs++;
+	}
+	for (int v = 0; v < vb_op_nvariants(op); v++) {
+		const vb_variant *var = &op->variants[v];
+		if (!vb_select_variant(s, var)) continue;
+		char msg[256], note[400];
+		int tried = 0, missed = vb_self_test(refs, nrefs, v, &tried, msg, sizeof msg);
+		if (missed == 0)
+			snprintf(note, sizeof note, "all %d perturbations rejected", tried);
+		else if (missed > 0)
+			snprintf(note, sizeof note, "%d of %d perturbations pass the check: %s", missed, tried, msg);
+		else
+			snprintf(note, sizeof note, "%s", msg);
+		print_row(op, dim, var->name, VB_MODE_RANDOM, missed == 0 ? "ok" : "UNTRUSTED", (double)missed, note);
+		counts[missed == 0 ? 0 : 1]++;
+		if (missed != 0) ok = 0;
+	}
+	for (int j = 0; j < nrefs; j++)
+		vb_ref_free(&refs[j]);
+	return ok;
+}
+
+static int self_test_case(const vb_select *s, const vb_case *c, int *counts) {
+	int ok = self_test_dims(s, c->op, c->dim, counts);
+	int64_t twin[VB_MAX_DIMS] = {0};
+	odd_twin(c->op, c->dim, twin);
+	if (!s->dims && memcmp(twin, c->dim, sizeof(int64_t) * (size_t)vb_op_ndims(c->op)) != 0)
+		ok &= self_test_dims(s, c->op, twin, counts);
+	return ok;
+}
+
 int vb_cmd_check(int argc, char **argv) {
-	vb_opt opts[] = {
-	    {"op", 1, NULL}, {"variant", 1, NULL}, {"dims", 1, NULL}, {"seed", 1, NULL}, {"scale", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},   {"variant", 1, NULL}, {"dims", 1, NULL},
+	                 {"seed", 1, NULL}, {"scale", 1, NULL},   {"self-test", 0, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos;
 	vb_parse_opts("check", argc, argv, opts, NOPTS, pos, 0, &npos, NULL, NULL);
-	vb_select s = {
-	    .op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
-	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
-	if (opts[4].value) s.scale = vb_parse_double("--scale", opts[4].value);
+	vb_select s = {.op_regex = vb_opt_get(opts, NOPTS, "op"),
+	               .variants = vb_opt_get(opts, NOPTS, "variant"),
+	               .dims = vb_opt_get(opts, NOPTS, "dims"),
+	               .seed = 1,
+	               .scale = 1};
+	const char *seed = vb_opt_get(opts, NOPTS, "seed"), *scale = vb_opt_get(opts, NOPTS, "scale");
+	if (seed) s.seed = vb_parse_u64("--seed", seed);
+	if (scale) s.scale = vb_parse_double("--scale", scale);
+	int self_test = vb_opt_get(opts, NOPTS, "self-test") != NULL;
 	vb_case *cases;
 	int n = vb_select_cases(&s, &cases);
 	int counts[3] = {0}, ok = 1;
 	double ratio[VB_MAX_VARIANTS];
-	vb_check_header();
+	if (self_test)
+		printf("%-22s %-28s %-12s %-9s %6s  %s\n", "op", "dims", "variant", "", "missed", "");
+	else
+		vb_check_header();
 	for (int i = 0; i < n; i++) {
-		ok &= vb_check_case(&s, &cases[i], ratio, counts);
+		ok &= self_test ? self_test_case(&s, &cases[i], counts) : vb_check_case(&s, &cases[i], ratio, counts);
 		fflush(stdout);
 	}
-	printf("check: %d passed, %d failed, %d skipped\n", counts[0], counts[1], counts[2]);
+	if (self_test)
+		printf("self-test: %d checks trusted, %d untrusted\n", counts[0], counts[1]);
+	else
+		printf("check: %d passed, %d failed, %d skipped\n", counts[0], counts[1], counts[2]);
 	free(cases);
 	return ok ? VB_EXIT_OK : VB_EXIT_FAIL;
 }

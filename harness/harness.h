@@ -35,7 +35,8 @@ int vb_op_variant_index(const vb_op *op, const char *name);
 /* Why a variant cannot run here, or NULL when it can. */
 const char *vb_variant_unavailable(const vb_variant *v);
 double vb_unit_roundoff(const vb_variant *v);    /* of the arithmetic */
-double vb_storage_roundoff(const vb_variant *v); /* of the storage type */
+double vb_storage_roundoff(const vb_variant *v); /* of the storage (or input) rounding */
+double vb_dtype_roundoff(vb_dtype t);
 const char *vb_dtype_name(vb_dtype t);
 size_t vb_dtype_size(vb_dtype t);
 /* op->bytes() (float32 traffic) scaled to the variant's storage type. */
@@ -82,12 +83,26 @@ typedef struct {
 } vb_tensors;
 int vb_tensors_alloc(vb_tensors *ts, const vb_op *op, const int64_t *dim, vb_dtype t);
 void vb_tensors_free(vb_tensors *ts);
+/* The input sets of a check: random data in +-[0.1, 1); exact data (k/8,
+ * k in +-[1, 8], a fraction density nonzero, so sums are exact in float32);
+ * wide logits (rows offset by +-[100, 1000): overflow and underflow). */
+typedef enum { VB_MODE_RANDOM = 0, VB_MODE_EXACT, VB_MODE_WIDE, VB_NMODES } vb_mode;
+typedef struct {
+	double scale; /* multiplies signed fills (random mode) */
+	vb_mode mode;
+	double density; /* exact mode: fraction of nonzero elements */
+} vb_fill_opts;
+const char *vb_mode_name(vb_mode m);
+/* Whether op is checked in mode m at all. */
+int vb_op_has_mode(const vb_op *op, vb_mode m);
 /* Seeded inputs in float64: each value from (seed, op, tensor, chunk), so the
  * same at any thread count; a backward op's inputs that its forward op
- * produces are computed by the forward oracle. scale multiplies signed fills. */
+ * produces are computed by the forward oracle. */
+int vb_fill_inputs_opts(vb_tensors *ref, uint64_t seed, const vb_fill_opts *o);
+/* Random mode, signed fills times scale. */
 int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale);
-/* A backward op's forward inputs, filled as vb_fill_inputs fills them. */
-void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *bwd, uint64_t seed, double scale);
+/* A backward op's forward inputs, filled as vb_fill_inputs_opts fills them. */
+void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *bwd, uint64_t seed, const vb_fill_opts *o);
 /* The forward op's dims, by name, from the backward op's. */
 int vb_fwd_dims(const vb_op *bwd, const vb_op *fwd, const int64_t *dim, int64_t *fdim);
 /* Copies (converting) inputs, or everything, from src (float64) into dst. */
@@ -114,6 +129,7 @@ typedef struct {
 	int tensor;       /* worst tensor */
 	int64_t index;    /* worst element */
 	double expected, actual;
+	double bias;   /* |mean relative scale error| / what rounding explains; > 1 fails */
 	char msg[256]; /* why it failed, for non-finite values, canaries, ... */
 } vb_check_result;
 
@@ -125,12 +141,26 @@ typedef struct {
 	vb_tensors mag; /* error scale of every output element */
 	uint64_t seed;
 	double scale;
+	vb_mode mode;
+	double density; /* exact mode */
 } vb_ref;
 int vb_ref_init(vb_ref *r, const vb_op *op, const int64_t *dim, uint64_t seed, double scale);
+/* The reference for one input set; exact mode takes the op's density. */
+int vb_ref_init_mode(vb_ref *r, const vb_op *op, const int64_t *dim, uint64_t seed, double scale, vb_mode mode);
 void vb_ref_free(vb_ref *r);
 /* Runs variant vi on the reference inputs and compares every output element
  * with the oracle. */
 void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res);
+/* The check of variant vi applied to outputs ts (in the variant's dtype):
+ * per-element bound, bias test, non-finite values. */
+void vb_check_outputs(const vb_ref *r, int vi, const vb_tensors *ts, vb_check_result *res);
+/* Sensitivity self-test: the oracle's outputs, perturbed the ways a broken
+ * kernel would (zeros, a dropped row or column, a duplicated row, a scale
+ * of 1e-3, a transpose, one sign), must each be rejected by the check of
+ * variant vi in at least one of the nrefs input sets. Returns the number of
+ * perturbations no check rejected (named in msg); -1 when the check rejects
+ * the oracle's own outputs. */
+int vb_self_test(const vb_ref *refs, int nrefs, int vi, int *tried, char *msg, size_t len);
 /* Central finite differences of the forward op against a backward op's
  * oracle, in float64. Returns 0 when the op has no forward op. */
 int vb_check_grad(const vb_op *op, const int64_t *dim, uint64_t seed, vb_check_result *res);

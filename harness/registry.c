@@ -87,7 +87,11 @@ double vb_unit_roundoff(const vb_variant *v) {
 }
 
 double vb_storage_roundoff(const vb_variant *v) {
-	switch (v->dtype) {
+	return v->storage_roundoff > 0 ? v->storage_roundoff : vb_dtype_roundoff(v->dtype);
+}
+
+double vb_dtype_roundoff(vb_dtype t) {
+	switch (t) {
 	case VB_F64: return 0x1p-53;
 	case VB_BF16: return 0x1p-8;
 	case VB_F16: return 0x1p-11;

@@ -105,8 +105,26 @@ static uint64_t fill_key(uint64_t seed, const char *op, const char *tensor) {
 /* Uniform in [0,1) with 24 bits, so every value is exact in float32. */
 static double unit24(uint64_t r) { return (double)(r >> 40) * 0x1p-24; }
 
-static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, double scale) {
+/* Exact mode: k/8 with k in [1, 8]: 4 significant bits, so products of
+ * two or three inputs and their sums stay on a 2^-9 grid, exact in float32
+ * while below 2^15. */
+static double exact_value(uint64_t r, int positive) {
+	double k = (double)(1 + ((r >> 32) & 7));
+	return (positive || !(r & 1) ? 1.0 : -1.0) * k / 8;
+}
+
+/* Wide mode: each row offset by +-[100, 1000) (some rows all very
+ * negative, some very positive), its elements spread +-[0.8, 8) around it. */
+static double wide_value(uint64_t key, int64_t row, uint64_t r) {
+	uint64_t s = key ^ ((uint64_t)row * 0x9e3779b97f4a7c15ull) ^ 0x5851f42d4c957f2dull;
+	uint64_t o = vb_splitmix64(&s);
+	double offset = ((o & 1) ? -1.0 : 1.0) * (100.0 + 900.0 * unit24(o));
+	return offset + ((r & 1) ? -1.0 : 1.0) * (0.8 + 7.2 * unit24(r));
+}
+
+static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, const vb_fill_opts *o) {
 	int64_t n = rows * cols;
+	double scale = o->scale;
 	if (f == VB_FILL_ONEHOT_ROW || f == VB_FILL_ONEHOT_COL) {
 		int64_t groups = f == VB_FILL_ONEHOT_ROW ? rows : cols, len = n / groups;
 		memset(x, 0, sizeof(double) * (size_t)n);
@@ -127,15 +145,26 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 		for (int64_t i = c0; i < end; i++) {
 			uint64_t r = vb_splitmix64(&s);
 			double u = unit24(r), sign = (r & 1) ? -1.0 : 1.0;
+			/* one fixed nonzero per row, so no row is all zeros */
+			int fixed = i % cols == (i / cols) % cols;
+			int sparse_zero = (r >> 8) % 10 != 0 && !fixed;
 			double v;
+			if (o->mode == VB_MODE_EXACT &&
+			    (f == VB_FILL_SIGNED || f == VB_FILL_POS || f == VB_FILL_SPARSE)) {
+				int zero = (f == VB_FILL_SPARSE && sparse_zero) ||
+				           (!fixed && unit24((r ^ (r >> 29)) * 0xbf58476d1ce4e5b9ull) >= o->density);
+				x[i] = zero ? 0.0 : exact_value(r, f == VB_FILL_POS);
+				continue;
+			}
+			if (o->mode == VB_MODE_WIDE && f == VB_FILL_SIGNED) {
+				x[i] = (double)(float)wide_value(key, i / cols, r);
+				continue;
+			}
 			switch (f) {
 			case VB_FILL_POS: v = 0.1 + 0.9 * u; break;
 			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
 			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
-			case VB_FILL_SPARSE: /* one fixed nonzero per row, so no row is all zeros */
-				v = (r >> 8) % 10 == 0 || i % cols == (i / cols) % cols ? sign * (0.1 + 0.9 * u) * scale
-				                                                        : 0;
-				break;
+			case VB_FILL_SPARSE: v = sparse_zero ? 0 : sign * (0.1 + 0.9 * u) * scale; break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
 			x[i] = (double)(float)v;
@@ -149,16 +178,33 @@ static void tensor_shape(const vb_op *op, int ti, const int64_t *dim, int64_t *r
 	*c = t->cols == VB_ONE ? 1 : dim[t->cols];
 }
 
-static void fill_one(vb_tensors *ts, const vb_op *keyop, int ti, uint64_t seed, double scale) {
+static void fill_one(vb_tensors *ts, const vb_op *keyop, int ti, uint64_t seed, const vb_fill_opts *o) {
 	int64_t r, c;
 	tensor_shape(ts->op, ti, ts->dim, &r, &c);
 	const vb_tensor *t = &ts->op->tensors[ti];
-	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), scale);
+	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), o);
 }
 
-void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *op, uint64_t seed, double scale) {
+void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *op, uint64_t seed, const vb_fill_opts *o) {
 	for (int i = 0; i < f->n; i++)
-		if (f->op->tensors[i].dir != VB_OUT) fill_one(f, op, i, seed, scale);
+		if (f->op->tensors[i].dir != VB_OUT) fill_one(f, op, i, seed, o);
+}
+
+const char *vb_mode_name(vb_mode m) {
+	static const char *names[VB_NMODES] = {"random", "exact", "wide"};
+	return names[m];
+}
+
+int vb_op_has_mode(const vb_op *op, vb_mode m) {
+	switch (m) {
+	case VB_MODE_EXACT: return op->exact_density != NULL;
+	case VB_MODE_WIDE: return op->wide != VB_WIDE_NONE;
+	default: return 1;
+	}
+}
+
+int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
+	return vb_fill_inputs_opts(ref, seed, &(vb_fill_opts){.scale = scale, .density = 1});
 }
 
 int vb_fwd_dims(const vb_op *bwd, const vb_op *fwd, const int64_t *dim, int64_t *fdim) {
@@ -171,7 +217,7 @@ int vb_fwd_dims(const vb_op *bwd, const vb_op *fwd, const int64_t *dim, int64_t 
 	return 0;
 }
 
-int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
+int vb_fill_inputs_opts(vb_tensors *ref, uint64_t seed, const vb_fill_opts *o) {
 	const vb_op *op = ref->op;
 	const vb_op *fwd = op->fwd ? vb_op_find(op->fwd) : NULL;
 	if (op->fwd && !fwd) return -1;
@@ -180,7 +226,7 @@ int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
 		int64_t fdim[VB_MAX_DIMS] = {0};
 		if (vb_fwd_dims(op, fwd, ref->dim, fdim) != 0 || vb_tensors_alloc(&f, fwd, fdim, VB_F64) != 0)
 			return -1;
-		vb_fill_fwd_inputs(&f, op, seed, scale);
+		vb_fill_fwd_inputs(&f, op, seed, o);
 		vb_arena *ws = vb_arena_new();
 		fwd->oracle(&(vb_call){.dim = f.dim, .t = f.ptr, .ws = ws});
 		vb_arena_free(ws);
@@ -191,7 +237,7 @@ int vb_fill_inputs(vb_tensors *ref, uint64_t seed, double scale) {
 		if (j >= 0 && f.numel[j] == ref->numel[i])
 			memcpy(ref->ptr[i], f.ptr[j], sizeof(double) * (size_t)ref->numel[i]);
 		else
-			fill_one(ref, op, i, seed, scale);
+			fill_one(ref, op, i, seed, o);
 	}
 	if (fwd) vb_tensors_free(&f);
 	return 0;

@@ -70,7 +70,18 @@ typedef struct {
 	 * instead of u_storage * depth: at long K the latter exceeds |z| itself
 	 * and would pass any answer. 0: the bound from unit_roundoff alone. */
 	int storage_roundings;
+	/* Unit roundoff of that storage rounding when it is not the dtype's:
+	 * TF32 inputs cut to a 10-bit fraction on float32 storage. 0: dtype. */
+	double storage_roundoff;
 } vb_variant;
+
+/* How an op takes the checker's extra input sets (vecbench check runs each
+ * default size with random data, then with these where the op opts in). */
+typedef enum {
+	VB_WIDE_NONE = 0,
+	VB_WIDE_STABLE,    /* logits in +-[100, 1000): every variant must stay finite and exact */
+	VB_WIDE_OVERFLOWS, /* the textbook form that overflows there: a non-finite output is required */
+} vb_wide;
 
 typedef struct vb_op {
 	const char *name;
@@ -89,12 +100,28 @@ typedef struct vb_op {
 	vb_fn mag;
 	double (*depth)(const int64_t *dim);
 	const char *fwd; /* forward op a backward op differentiates, or NULL */
+	/* Exact mode (benchdnn's method): inputs k/8, k in +-[1, 8], so every
+	 * product and partial sum of the op is exact in float32 and only the
+	 * final roundings remain. exact_density(dim): fraction of nonzero input
+	 * elements that keeps every partial sum below 2^24 grid steps (NULL: the
+	 * op has no exact mode); exact_roundings: roundings after the exact sums
+	 * (a 1/m scale: 2, its reciprocal and the product). */
+	double (*exact_density)(const int64_t *dim);
+	int exact_roundings;
+	vb_wide wide; /* also checked on logits of wide range */
 	vb_variant variants[VB_MAX_VARIANTS];
 } vb_op;
 
 /* Registration: the descriptor itself is the registry row. It lands in a
  * linker section the harness walks, so no harness file lists ops. */
 #define VB_REGISTER_OP(op) __attribute__((used, section("vb_ops"))) const vb_op *const vb_op_ptr_##op = &(op)
+
+/* Exact mode density for ops whose every sum is of products of two inputs
+ * (grid 2^-6) over at most 2^15 terms: all dense, partial sums below 2^21. */
+static inline double vb_exact_dense(const int64_t *dim) {
+	(void)dim;
+	return 1.0;
+}
 
 /* Variant helpers for descriptors. */
 #define VB_LOOP(f)                                                                                                     \
@@ -110,15 +137,28 @@ typedef struct vb_op {
 	{ .name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
 #define VB_CUDA_VEC(f)                                                                                                 \
 	{ .name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
-/* GPU precision variants. TF32 keeps float32 storage but multiplies inputs
- * cut to a 10-bit fraction: u = 2^-10 holds whether the cut rounds (2^-11)
- * or truncates, which cuBLAS does not specify. Half storage: u from dtype. */
+/* GPU precision variants, each as mixed precision: float32 accumulation,
+ * the low-precision roundings counted once (a bound of u_low * K * sum|terms|
+ * would accept an all-zero output from K ~ 1/u_low). TF32 keeps float32
+ * storage but multiplies inputs cut to a 10-bit fraction: 2^-10 holds whether
+ * the cut rounds (2^-11) or truncates, which cuBLAS does not specify. */
 #define VB_CUDA_TF32(f)                                                                                                \
-	{ .name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-10 }
+	{                                                                                                              \
+		.name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-24,          \
+		.storage_roundings = 2, .storage_roundoff = 0x1p-10                                                    \
+	}
+/* Half storage, float32 accumulation (cuBLAS with reduced-precision
+ * reductions disallowed): two input roundings and one of the output. */
 #define VB_CUDA_FP16(f)                                                                                                \
-	{ .name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA }
+	{                                                                                                              \
+		.name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA, .unit_roundoff = 0x1p-24,          \
+		.storage_roundings = 3                                                                                 \
+	}
 #define VB_CUDA_BF16(f)                                                                                                \
-	{ .name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA }
+	{                                                                                                              \
+		.name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA, .unit_roundoff = 0x1p-24,         \
+		.storage_roundings = 3                                                                                 \
+	}
 
 /* GPU variants live in kernels/cuda and are linked only when CUDA is built;
  * a weak declaration leaves the pointer NULL otherwise. */

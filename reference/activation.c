@@ -230,6 +230,7 @@ const vb_op bias_add = {
     .flops = flops_1,
     .bytes = bytes_bias,
     .oracle = bias_add_oracle,
+    .exact_density = vb_exact_dense,
     ACT_VARIANTS(bias_add),
 };
 VB_REGISTER_OP(bias_add);
@@ -243,6 +244,7 @@ const vb_op bias_add_cm = {
     .flops = flops_1,
     .bytes = bytes_bias,
     .oracle = bias_add_cm_oracle,
+    .exact_density = vb_exact_dense,
     ACT_VARIANTS(bias_add_cm),
 };
 VB_REGISTER_OP(bias_add_cm);
@@ -285,6 +287,7 @@ const vb_op sigmoid_fwd = {
     .bytes = bytes_1in,
     .oracle = sigmoid_fwd_oracle,
     .mag = sigmoid_fwd_mag,
+    .wide = VB_WIDE_STABLE,
     ACT_VARIANTS(sigmoid_fwd),
 };
 VB_REGISTER_OP(sigmoid_fwd);
@@ -314,6 +317,7 @@ const vb_op tanh_fwd = {
     .bytes = bytes_1in,
     .oracle = tanh_fwd_oracle,
     .mag = tanh_fwd_mag,
+    .wide = VB_WIDE_STABLE,
     ACT_VARIANTS(tanh_fwd),
 };
 VB_REGISTER_OP(tanh_fwd);

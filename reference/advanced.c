@@ -106,6 +106,7 @@ const vb_op sparse_dense_fwd = {
     .bytes = sparse_bytes,
     .oracle = dense_fwd_oracle,
     .depth = sparse_depth,
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_fwd_loop),
                  VB_VEC(dense_fwd_vec),
                  {.name = "vec_csr", .fn = sparse_dense_fwd_vec_csr, .dtype = VB_F32},

@@ -223,6 +223,7 @@ const vb_op dense_fwd = {
     .bytes = fwd_bytes,
     .oracle = dense_fwd_oracle,
     .depth = fwd_depth,
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_fwd_loop),
                  VB_VEC(dense_fwd_vec),
                  {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
@@ -247,6 +248,7 @@ const vb_op dense_fwd_cm = {
     .bytes = fwd_bytes,
     .oracle = dense_fwd_cm_oracle,
     .depth = fwd_depth,
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_fwd_cm_loop), VB_VEC(dense_fwd_cm_vec), VB_CUDA_LOOP(dense_fwd_cm_cuda_loop),
                  VB_CUDA_VEC(dense_fwd_cm_cuda_vec)},
 };
@@ -270,6 +272,7 @@ const vb_op dense_bwd = {
     .oracle = dense_bwd_oracle,
     .depth = bwd_depth,
     .fwd = "dense_fwd",
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_bwd_loop), VB_VEC(dense_bwd_vec), VB_VEC_BF16(dense_bwd_vec_bf16),
                  VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec), VB_CUDA_TF32(dense_bwd_cuda_tf32),
                  VB_CUDA_FP16(dense_bwd_cuda_fp16), VB_CUDA_BF16(dense_bwd_cuda_bf16)},
@@ -294,6 +297,7 @@ const vb_op dense_bwd_cm = {
     .oracle = dense_bwd_cm_oracle,
     .depth = bwd_depth,
     .fwd = "dense_fwd_cm",
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_bwd_cm_loop), VB_VEC(dense_bwd_cm_vec), VB_CUDA_LOOP(dense_bwd_cm_cuda_loop),
                  VB_CUDA_VEC(dense_bwd_cm_cuda_vec)},
 };

@@ -131,6 +131,7 @@ const vb_op dense_act_fwd = {
     .bytes = fwd_bytes,
     .oracle = dense_act_fwd_oracle,
     .depth = fwd_depth,
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_act_fwd_loop), VB_VEC(dense_act_fwd_vec), VB_VEC_BF16(dense_act_fwd_vec_bf16),
                  VB_CUDA_LOOP(dense_act_fwd_cuda_loop), VB_CUDA_VEC(dense_act_fwd_cuda_vec),
                  VB_CUDA_TF32(dense_act_fwd_cuda_tf32), VB_CUDA_FP16(dense_act_fwd_cuda_fp16),
@@ -158,6 +159,7 @@ const vb_op dense_act_bwd = {
     .oracle = dense_act_bwd_oracle,
     .depth = bwd_depth,
     .fwd = "dense_act_fwd",
+    .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_act_bwd_loop), VB_VEC(dense_act_bwd_vec), VB_CUDA_LOOP(dense_act_bwd_cuda_loop),
                  VB_CUDA_VEC(dense_act_bwd_cuda_vec)},
 };

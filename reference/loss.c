@@ -67,6 +67,14 @@ static void mse_grad_oracle(const vb_call *c) {
 			dA[i * n + j] = (A[i * n + j] - Y[i * n + j]) / m;
 }
 
+/* Exact mode: the squares (grid 2^-6, at most 4) of about 2 density m n
+ * nonzero differences, plus one per row, must sum below 2^18; 2^14 expected
+ * nonzeros per input leave a margin of 4. */
+static double mse_loss_exact_density(const int64_t *dim) {
+	double p = 0x1p14 / ((double)dim[M] * (double)dim[N]);
+	return p < 1 ? p : 1;
+}
+
 static void mse_grad_loop(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *A = c->t[0], *Y = c->t[1];
@@ -309,6 +317,8 @@ const vb_op mse_loss = {
     .bytes = loss_bytes,
     .oracle = mse_loss_oracle,
     .mag = mse_loss_mag,
+    .exact_density = mse_loss_exact_density,
+    .exact_roundings = 2,
     LOSS_VARIANTS(mse_loss),
 };
 VB_REGISTER_OP(mse_loss);
@@ -324,6 +334,8 @@ const vb_op mse_grad = {
     .oracle = mse_grad_oracle,
     .mag = mse_grad_mag,
     .fwd = "mse_loss",
+    .exact_density = vb_exact_dense,
+    .exact_roundings = 2,
     LOSS_VARIANTS(mse_grad),
 };
 VB_REGISTER_OP(mse_grad);
@@ -338,6 +350,7 @@ const vb_op softmax_xent_loss = {
     .bytes = loss_bytes,
     .oracle = softmax_xent_loss_oracle,
     .mag = softmax_xent_loss_mag,
+    .wide = VB_WIDE_STABLE,
     LOSS_VARIANTS(softmax_xent_loss),
 };
 VB_REGISTER_OP(softmax_xent_loss);
@@ -353,6 +366,7 @@ const vb_op softmax_xent_grad = {
     .oracle = softmax_xent_grad_oracle,
     .mag = softmax_xent_grad_mag,
     .fwd = "softmax_xent_loss",
+    .wide = VB_WIDE_STABLE,
     LOSS_VARIANTS(softmax_xent_grad),
 };
 VB_REGISTER_OP(softmax_xent_grad);

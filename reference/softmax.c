@@ -156,6 +156,7 @@ const vb_op softmax_fwd = {
     .bytes = fwd_bytes,
     .oracle = softmax_fwd_oracle,
     .mag = softmax_fwd_mag,
+    .wide = VB_WIDE_STABLE,
     SOFTMAX_VARIANTS(softmax_fwd),
 };
 VB_REGISTER_OP(softmax_fwd);
@@ -170,6 +171,7 @@ const vb_op softmax_unstable_fwd = {
     .bytes = fwd_bytes,
     .oracle = softmax_fwd_oracle,
     .mag = softmax_fwd_mag,
+    .wide = VB_WIDE_OVERFLOWS,
     SOFTMAX_VARIANTS(softmax_unstable_fwd),
 };
 VB_REGISTER_OP(softmax_unstable_fwd);
@@ -185,6 +187,7 @@ const vb_op softmax_bwd = {
     .oracle = softmax_bwd_oracle,
     .mag = softmax_bwd_mag,
     .fwd = "softmax_fwd",
+    .wide = VB_WIDE_STABLE,
     SOFTMAX_VARIANTS(softmax_bwd),
 };
 VB_REGISTER_OP(softmax_bwd);
