@@ -183,13 +183,20 @@ cudaError_t error_after_failure(void) {
 	return cudaDeviceSynchronize();
 }
 
-/* A failed call of op/variant: when the context is gone, every later GPU
- * variant is skipped with this cause instead of failing on its own. */
-void note_failure(const vb_op *op, const vb_variant *v) {
+/* After a failure in `what` (op/variant, or the calibration): when the
+ * context is gone, every later GPU variant is skipped with this cause
+ * instead of failing on its own. */
+void note_failure(const char *what) {
 	cudaError_t e = error_after_failure();
 	if (e == cudaSuccess || g.lost[0]) return;
-	snprintf(g.lost, sizeof g.lost, "CUDA context lost after %s/%s: %s (%s)", op->name, v->name,
-	         cudaGetErrorName(e), cudaGetErrorString(e));
+	snprintf(g.lost, sizeof g.lost, "CUDA context lost after %s: %s (%s)", what, cudaGetErrorName(e),
+	         cudaGetErrorString(e));
+}
+
+void note_variant_failure(const vb_op *op, const vb_variant *v) {
+	char what[160];
+	snprintf(what, sizeof what, "%s/%s", op->name, v->name);
+	note_failure(what);
 }
 
 /* Kernels that call cuBLAS, from the vb_cublas_users section (VB_CUBLAS_VARIANT). */
@@ -293,8 +300,8 @@ int flush_l2_requested(void) {
 	return e && strcmp(e, "1") == 0;
 }
 
-/* Twice the L2 size: H100 and H200 split their L2 in two partitions, and
- * data may sit in both (a far partition's lines copied near). */
+/* Twice the L2 size: H100 and H200 split L2 into two partitions, and a line
+ * may be cached in both, so writing the size once can leave data behind. */
 void *flush_buffer(void) {
 	if (!g.flush) {
 		g.flush_bytes = 2 * (g.prop.l2CacheSize > 0 ? (size_t)g.prop.l2CacheSize : (size_t)64 << 20);
@@ -437,7 +444,7 @@ extern "C" int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws,
 	} catch (const cuda_error &e) {
 		snprintf(err, errlen, "%s", e.msg);
 		rc = -1;
-		note_failure(host->op, v);
+		note_variant_failure(host->op, v);
 	}
 	session_close(&s);
 	return rc;
@@ -510,7 +517,7 @@ extern "C" int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_ten
 	} catch (const cuda_error &e) {
 		snprintf(err, errlen, "%s", e.msg);
 		rc = -1;
-		note_failure(host->op, v);
+		note_variant_failure(host->op, v);
 	}
 	if (in_range) vb_range_pop();
 	if (e0) (void)cudaEventDestroy(e0);
@@ -675,6 +682,6 @@ extern "C" void vb_cuda_context_register(void) {
 	} catch (const cuda_error &e) {
 		add_context("gpu_calibration_error", "%s", e.msg);
 		add_context("cuda_calibration", "failed: %s", e.msg);
-		(void)cudaGetLastError();
+		note_failure("the GPU calibration");
 	}
 }
