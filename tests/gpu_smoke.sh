@@ -7,7 +7,7 @@
 #   tests/gpu_smoke.sh [BUILD_DIR]        (default build-gpu)
 #
 # VB_FLUSH_L2=1 in the environment times every GPU iteration with a cold L2.
-# VB_SMOKE_CONFIGURE_ONLY=1 stops after configuring (tests/test_gpu_smoke_configure.sh).
+# VB_SMOKE_CONFIGURE_ONLY=1 stops after configuring (tests/test_gpu_configure.sh).
 # Exits non-zero at the first failure; the results land in BUILD_DIR/gpu_smoke.json.
 set -eu
 build=${1:-build-gpu}
