@@ -5,15 +5,28 @@
  *
  * Errors from CUDA and cuBLAS throw (vb_cuda_fail); each bridge entry point
  * catches, frees what the call allocated, and returns the message, so one
- * failing variant is reported and the others still run.
+ * failing variant is reported and the others still run. A sticky error
+ * (illegal address, launch failure) destroys the CUDA context: every later
+ * CUDA call would fail with it. The bridge then reports each remaining GPU
+ * variant unavailable: "CUDA context lost after op/variant: ...".
+ *
+ * VB_CUDA_INJECT_FAULT=op/variant (tests only) makes that variant's first
+ * call fail as a device fault would, before it touches the device: the
+ * variant counts as runnable even without a device, its call fails with
+ * cudaErrorIllegalAddress, and the context counts as lost.
+ * VB_CUDA_INJECT_FAULT=op/variant:transient fails it with
+ * cudaErrorMemoryAllocation instead, which leaves the context usable.
  *
  * Timing: the iteration time is GPU time between two events around the
  * variant call (kernels, and launch gaps between them). Each iteration is
  * synchronized, so iterations do not overlap. VB_FLUSH_L2=1 in the
- * environment writes an L2-sized buffer before every timed iteration (cold
+ * environment writes twice the L2 size before every timed iteration (cold
  * cache); the default measures with whatever the last iteration left in L2.
  * The counter e2e_time_us is host wall time of copying the inputs in, the
- * call, and copying the outputs back (pageable host memory). */
+ * call, and copying the outputs back (pageable host memory).
+ *
+ * The GPU calibration (copy bandwidth, four 4096^3 GEMMs) runs only in a
+ * process that called a CUDA variant: a CPU-only selection never pays it. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +71,9 @@ size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 struct device_state {
 	int probed;
-	char why[256]; /* empty: a device is usable */
+	char why[256];  /* empty: a device is usable */
+	char lost[320]; /* empty, or why the context is gone */
+	bool called;    /* a CUDA variant was called: calibrate for the results */
 	cudaDeviceProp prop;
 	cublasHandle_t cublas;
 	void *cublas_ws;
@@ -98,6 +113,7 @@ struct dev_tensor {
  * pointer table the variant sees, and its scratch blocks. */
 struct session {
 	vb_tensors *host;
+	const vb_variant *variant;
 	dev_tensor t[VB_MAX_TENSORS];
 	void *ptr[VB_MAX_TENSORS];
 	void *scratch[MAX_SCRATCH];
@@ -107,6 +123,91 @@ struct session {
 	bool used_cublas;
 };
 session *g_sess; /* the call in progress, for vb_cuda_scratch and vb_cublas */
+
+/* VB_CUDA_INJECT_FAULT (see the top of this file). */
+struct fault_injection {
+	bool parsed, fired;
+	const vb_op *op;
+	const vb_variant *target;
+	cudaError_t error;
+};
+fault_injection g_inject;
+
+const fault_injection *injection(void) {
+	fault_injection *f = &g_inject;
+	if (f->parsed) return f;
+	f->parsed = true;
+	const char *spec = getenv("VB_CUDA_INJECT_FAULT");
+	if (!spec || !*spec) return f;
+	char op[128], variant[64], kind[32] = "";
+	if (sscanf(spec, "%127[^/]/%63[^:]:%31s", op, variant, kind) < 2 || (kind[0] && strcmp(kind, "transient")))
+		vb_die(VB_EXIT_USAGE, "bad VB_CUDA_INJECT_FAULT '%s': expected op/variant or op/variant:transient",
+		       spec);
+	f->op = vb_op_find(op);
+	int vi = f->op ? vb_op_variant_index(f->op, variant) : -1;
+	if (vi < 0 || f->op->variants[vi].device != VB_CUDA)
+		vb_die(VB_EXIT_USAGE, "bad VB_CUDA_INJECT_FAULT '%s': no CUDA variant %s of an op %s", spec, variant,
+		       op);
+	f->target = &f->op->variants[vi];
+	f->error = kind[0] ? cudaErrorMemoryAllocation : cudaErrorIllegalAddress;
+	return f;
+}
+
+bool inject_pending(const vb_variant *v) {
+	const fault_injection *f = injection();
+	return f->target == v && !f->fired;
+}
+
+/* The injected variant's first call fails here, before any device work. */
+void inject_fault(const vb_variant *v) {
+	if (!inject_pending(v)) return;
+	g_inject.fired = true;
+	cudaError_t e = g_inject.error;
+	bridge_fail("VB_CUDA_INJECT_FAULT: %s (%s)", cudaGetErrorName(e), cudaGetErrorString(e));
+}
+
+/* After a failed call: the error CUDA still reports once whatever the call
+ * left behind is cleared. A transient error (out of memory, a bad launch
+ * configuration) is returned once: cudaSuccess. A sticky one stays: the
+ * context is gone. A simulated device (VB_CUDA_INJECT_FAULT) answers for
+ * the fault it injected. */
+cudaError_t error_after_failure(void) {
+	if (g_inject.fired && g_inject.error != cudaSuccess) {
+		cudaError_t e = g_inject.error;
+		g_inject.error = cudaSuccess; /* answered once: later calls are real */
+		return e == cudaErrorIllegalAddress ? e : cudaSuccess;
+	}
+	(void)cudaGetLastError();
+	if (cudaDeviceSynchronize() == cudaSuccess) return cudaSuccess;
+	(void)cudaGetLastError();
+	return cudaDeviceSynchronize();
+}
+
+/* After a failure in `what` (op/variant, or the calibration): when the
+ * context is gone, every later GPU variant is skipped with this cause
+ * instead of failing on its own. */
+void note_failure(const char *what) {
+	cudaError_t e = error_after_failure();
+	if (e == cudaSuccess || g.lost[0]) return;
+	snprintf(g.lost, sizeof g.lost, "CUDA context lost after %s: %s (%s)", what, cudaGetErrorName(e),
+	         cudaGetErrorString(e));
+}
+
+void note_variant_failure(const vb_op *op, const vb_variant *v) {
+	char what[160];
+	snprintf(what, sizeof what, "%s/%s", op->name, v->name);
+	note_failure(what);
+}
+
+/* Kernels that call cuBLAS, from the vb_cublas_users section (VB_CUBLAS_VARIANT). */
+extern "C" const vb_fn __start_vb_cublas_users[] __attribute__((weak));
+extern "C" const vb_fn __stop_vb_cublas_users[] __attribute__((weak));
+
+bool uses_cublas(const vb_variant *v) {
+	for (const vb_fn *f = __start_vb_cublas_users; f && f < __stop_vb_cublas_users; f++)
+		if (*f == v->fn) return true;
+	return false;
+}
 
 size_t tensor_bytes(const vb_tensors *h, int i) { return (size_t)h->numel[i] * vb_dtype_size(h->dtype); }
 
@@ -161,6 +262,7 @@ int guard_broken(session *s) {
 
 void run_variant(session *s, const vb_variant *v, vb_arena *ws) {
 	vb_arena_reset(ws);
+	s->variant = v;
 	s->used = 0;
 	s->scratch_live = 0;
 	vb_call call = {s->host->dim, s->ptr, ws};
@@ -198,9 +300,11 @@ int flush_l2_requested(void) {
 	return e && strcmp(e, "1") == 0;
 }
 
+/* Twice the L2 size: H100 and H200 split L2 into two partitions, and a line
+ * may be cached in both, so writing the size once can leave data behind. */
 void *flush_buffer(void) {
 	if (!g.flush) {
-		g.flush_bytes = g.prop.l2CacheSize > 0 ? (size_t)g.prop.l2CacheSize : (size_t)64 << 20;
+		g.flush_bytes = 2 * (g.prop.l2CacheSize > 0 ? (size_t)g.prop.l2CacheSize : (size_t)64 << 20);
 		VB_CUDA_CHECK(cudaMalloc(&g.flush, g.flush_bytes));
 	}
 	return g.flush;
@@ -285,6 +389,9 @@ void *vb_cuda_scratch(const vb_call *c, size_t bytes) {
 
 cublasHandle_t vb_cublas(const vb_call *c) {
 	session *s = current(c, "vb_cublas");
+	if (s->variant && !uses_cublas(s->variant))
+		bridge_fail("%s/%s calls cuBLAS but its kernel is declared with VB_CUDA_VARIANT, not VB_CUBLAS_VARIANT",
+		            s->host->op->name, s->variant->name);
 	cublasHandle_t h = cublas_handle();
 	VB_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH)); /* whatever a previous caller set */
 	s->used_cublas = true;
@@ -294,6 +401,7 @@ cublasHandle_t vb_cublas(const vb_call *c) {
 /* ---- the bridge (harness.h) ---- */
 
 extern "C" const char *vb_cuda_unavailable(void) {
+	if (g.lost[0]) return g.lost;
 	if (!g.probed) {
 		g.probed = 1;
 		probe();
@@ -301,15 +409,29 @@ extern "C" const char *vb_cuda_unavailable(void) {
 	return g.why[0] ? g.why : NULL;
 }
 
+/* The device's reason, or cuBLAS's for a variant that needs it. The target
+ * of VB_CUDA_INJECT_FAULT runs on a simulated device until its fault. */
+extern "C" const char *vb_cuda_variant_unavailable(const vb_variant *v) {
+	if (g.lost[0]) return g.lost;
+	if (!inject_pending(v)) {
+		const char *why = vb_cuda_unavailable();
+		if (why) return why;
+	}
+	if (uses_cublas(v)) return vb_cublas_unavailable();
+	return NULL;
+}
+
 extern "C" int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err, size_t errlen) {
-	const char *why = vb_cuda_unavailable();
+	const char *why = vb_cuda_variant_unavailable(v);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
+	g.called = true;
 	session s = {};
 	int rc = 0;
 	try {
+		inject_fault(v);
 		session_open(&s, host);
 		copy_in(&s, true);
 		run_variant(&s, v, ws);
@@ -322,6 +444,7 @@ extern "C" int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws,
 	} catch (const cuda_error &e) {
 		snprintf(err, errlen, "%s", e.msg);
 		rc = -1;
+		note_variant_failure(host->op, v);
 	}
 	session_close(&s);
 	return rc;
@@ -329,15 +452,17 @@ extern "C" int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws,
 
 extern "C" int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws,
                              const char *range, char *err, size_t errlen) {
-	const char *why = vb_cuda_unavailable();
+	const char *why = vb_cuda_variant_unavailable(v);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
+	g.called = true;
 	session s = {};
 	cudaEvent_t e0 = nullptr, e1 = nullptr;
 	int rc = 0, in_range = 0;
 	try {
+		inject_fault(v);
 		g.peak = g.live;
 		session_open(&s, host);
 		copy_in(&s, true);
@@ -392,6 +517,7 @@ extern "C" int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_ten
 	} catch (const cuda_error &e) {
 		snprintf(err, errlen, "%s", e.msg);
 		rc = -1;
+		note_variant_failure(host->op, v);
 	}
 	if (in_range) vb_range_pop();
 	if (e0) (void)cudaEventDestroy(e0);
@@ -425,21 +551,28 @@ int attribute(cudaDeviceAttr a) {
 	return v;
 }
 
+/* A CUDA event destroyed on every way out of its scope, throws included. */
+struct scoped_event {
+	cudaEvent_t e = nullptr;
+	scoped_event() { VB_CUDA_CHECK(cudaEventCreate(&e)); }
+	~scoped_event() {
+		if (e) (void)cudaEventDestroy(e);
+	}
+	scoped_event(const scoped_event &) = delete;
+	scoped_event &operator=(const scoped_event &) = delete;
+};
+
 /* Events around reps calls of f after one untimed call; seconds per call. */
 template <class F> double time_per_call(int reps, F f) {
-	cudaEvent_t e0, e1;
-	VB_CUDA_CHECK(cudaEventCreate(&e0));
-	VB_CUDA_CHECK(cudaEventCreate(&e1));
+	scoped_event e0, e1;
 	f();
-	VB_CUDA_CHECK(cudaEventRecord(e0));
+	VB_CUDA_CHECK(cudaEventRecord(e0.e));
 	for (int r = 0; r < reps; r++)
 		f();
-	VB_CUDA_CHECK(cudaEventRecord(e1));
-	VB_CUDA_CHECK(cudaEventSynchronize(e1));
+	VB_CUDA_CHECK(cudaEventRecord(e1.e));
+	VB_CUDA_CHECK(cudaEventSynchronize(e1.e));
 	float ms = 0;
-	VB_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-	VB_CUDA_CHECK(cudaEventDestroy(e0));
-	VB_CUDA_CHECK(cudaEventDestroy(e1));
+	VB_CUDA_CHECK(cudaEventElapsedTime(&ms, e0.e, e1.e));
 	return ms * 1e-3 / reps;
 }
 
@@ -475,7 +608,9 @@ template <class T> double gemm_rate(cudaDataType_t type, cublasComputeType_t com
 			VB_LAUNCH_CHECK();
 		}
 		cublasHandle_t h = cublas_handle();
-		VB_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+		/* the mode the variants of this precision run with (vb_gemm_rm) */
+		bool half = type != CUDA_R_32F;
+		VB_CUBLAS_CHECK(cublasSetMathMode(h, half ? vb_half_gemm_math() : CUBLAS_DEFAULT_MATH));
 		float alpha = 1, beta = 0;
 		double t = time_per_call(10, [&] {
 			VB_CUBLAS_CHECK(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, m[0], type, n, m[1],
@@ -494,7 +629,15 @@ template <class T> double gemm_rate(cudaDataType_t type, cublasComputeType_t com
 } // namespace
 
 extern "C" void vb_cuda_context_register(void) {
-	if (vb_cuda_unavailable()) return; /* the "cuda" key says why */
+	/* Without a CUDA variant called in this process, no device work at all. */
+	if (!g.called) {
+		add_context("cuda_calibration", "not run: no CUDA variant was selected");
+		return;
+	}
+	if (const char *why = vb_cuda_unavailable()) {
+		add_context("cuda_calibration", "not run: %s", why);
+		return;
+	}
 	const cudaDeviceProp *p = &g.prop;
 	add_context("gpu_name", "%s", p->name);
 	add_context("gpu_compute_capability", "%d.%d", p->major, p->minor);
@@ -503,7 +646,7 @@ extern "C" void vb_cuda_context_register(void) {
 	add_context("gpu_l2_bytes", "%d", p->l2CacheSize);
 	add_context("gpu_l2_flush",
 	            flush_l2_requested()
-	                ? "on: VB_FLUSH_L2=1, an L2-sized buffer is written before every timed iteration"
+	                ? "on: VB_FLUSH_L2=1, a buffer of twice the L2 size is written before every timed iteration"
 	                : "off (VB_FLUSH_L2=1 flushes L2 before every timed iteration)");
 	add_context("gpu_timing", "iteration time: CUDA events around each call; e2e_time_us: host wall time of "
 	                          "copies in + call + copies out (pageable host memory)");
@@ -535,8 +678,10 @@ extern "C" void vb_cuda_context_register(void) {
 		            "variant's precision, intensity x measured copy bandwidth)");
 		g.copy_bw = bw;
 		memcpy(g.gemm_peak, peak, sizeof peak);
+		add_context("cuda_calibration", "measured: copy bandwidth and cuBLAS GEMM rates");
 	} catch (const cuda_error &e) {
 		add_context("gpu_calibration_error", "%s", e.msg);
-		(void)cudaGetLastError();
+		add_context("cuda_calibration", "failed: %s", e.msg);
+		note_failure("the GPU calibration");
 	}
 }

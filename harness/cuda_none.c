@@ -4,6 +4,11 @@
 
 const char *vb_cuda_unavailable(void) { return "built without CUDA"; }
 
+const char *vb_cuda_variant_unavailable(const vb_variant *v) {
+	(void)v;
+	return "built without CUDA";
+}
+
 int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err, size_t errlen) {
 	(void)v, (void)host, (void)ws;
 	snprintf(err, errlen, "built without CUDA");

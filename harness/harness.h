@@ -173,6 +173,9 @@ void vb_range_pop(void);
 /* ---- cuda bridge (harness/cuda.cu when built with CUDA) ---- */
 /* NULL when CUDA variants can run, else the reason they cannot. */
 const char *vb_cuda_unavailable(void);
+/* The same for one CUDA variant: also NULL or why not (no cuBLAS for a
+ * variant that needs it, the context lost after an earlier device fault). */
+const char *vb_cuda_variant_unavailable(const vb_variant *v);
 /* Runs a CUDA variant on host tensors: copies in, runs, copies back. */
 int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err, size_t errlen);
 /* Times a CUDA variant inside a Google Benchmark run (CUDA events as manual
@@ -181,7 +184,8 @@ struct vb_bm_state;
 int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws, const char *range,
                   char *err, size_t errlen);
 /* Device facts and measured limits (copy bandwidth, cuBLAS peaks) into the
- * results context when a device is usable; nothing otherwise. */
+ * results context when a device is usable and a CUDA variant was called in
+ * this process; otherwise only cuda_calibration, saying why not. */
 void vb_cuda_context_register(void);
 
 #endif

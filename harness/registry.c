@@ -77,7 +77,7 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 
 const char *vb_variant_unavailable(const vb_variant *v) {
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
-	if (v->device == VB_CUDA) return vb_cuda_unavailable();
+	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);
 	return NULL;
 }
 

@@ -7,15 +7,24 @@
 #   tests/gpu_smoke.sh [BUILD_DIR]        (default build-gpu)
 #
 # VB_FLUSH_L2=1 in the environment times every GPU iteration with a cold L2.
+# VB_SMOKE_CONFIGURE_ONLY=1 stops after configuring (tests/test_gpu_configure.sh).
 # Exits non-zero at the first failure; the results land in BUILD_DIR/gpu_smoke.json.
 set -eu
 build=${1:-build-gpu}
 variants=cuda_loop,cuda_vec,cuda_tf32,cuda_fp16,cuda_bf16
 
-command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] || { echo "gpu_smoke: no nvcc" >&2; exit 2; }
+# nvcc from PATH, else the toolkit's default prefix; CMake is told which.
+nvcc=$(command -v nvcc || true)
+[ -n "$nvcc" ] || [ ! -x /usr/local/cuda/bin/nvcc ] || nvcc=/usr/local/cuda/bin/nvcc
+[ -n "$nvcc" ] || { echo "gpu_smoke: no nvcc on PATH or in /usr/local/cuda/bin" >&2; exit 2; }
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DVB_WERROR=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DVB_WERROR=ON -DCMAKE_CUDA_COMPILER="$nvcc"
+grep -q '^VB_CUDA_ENABLED:INTERNAL=ON' "$build/CMakeCache.txt" || {
+	echo "gpu_smoke: CMake configured $build without CUDA (nvcc $nvcc)" >&2
+	exit 1
+}
+[ "${VB_SMOKE_CONFIGURE_ONLY:-0}" = 1 ] && { echo "gpu_smoke: configured with CUDA ($nvcc)"; exit 0; }
 cmake --build "$build" -j "$(nproc)"
 vb="$build/vecbench"
 

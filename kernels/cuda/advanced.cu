@@ -36,7 +36,7 @@ VB_CUDA_VARIANT(lowrank_fwd_cuda_loop) {
 }
 
 /* T = X U^T, then Z = T V^T. */
-VB_CUDA_VARIANT(lowrank_fwd_cuda_vec) {
+VB_CUBLAS_VARIANT(lowrank_fwd_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H], r = c->dim[R];
 	const float *X = (const float *)c->t[0], *U = (const float *)c->t[1], *V = (const float *)c->t[2];
 	float *Z = (float *)c->t[3];

@@ -29,6 +29,7 @@ void vb_gemm_rm(const vb_call *c, vb_gemm_prec p, bool trans_a, bool trans_b, in
 		                            ld_a, &beta, (float *)C, ld_c));
 		return;
 	}
+	if (p == VB_GEMM_F16 || p == VB_GEMM_BF16) VB_CUBLAS_CHECK(cublasSetMathMode(h, vb_half_gemm_math()));
 	cudaDataType_t t = p == VB_GEMM_F16 ? CUDA_R_16F : p == VB_GEMM_BF16 ? CUDA_R_16BF : CUDA_R_32F;
 	cublasComputeType_t ct = p == VB_GEMM_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
 	VB_CUBLAS_CHECK(cublasGemmEx(h, op_b, op_a, m, n, k, &alpha, B, t, ld_b, A, t, ld_a, &beta, C, t, ld_c, ct,

@@ -4,9 +4,14 @@
  * it: these definitions of the cuBLAS entry points it calls open the library
  * (dlopen) on the first call and forward to it. Their prototypes come from
  * cublas_api.h, so a mismatch does not compile; a new cuBLAS call in a kernel
- * needs its line here (the link fails until it has one). */
+ * needs its line here (the link fails until it has one).
+ *
+ * VB_CUBLAS_LIBRARY=/path/libcublas.so.N in the environment loads that file
+ * instead (and nothing else when it fails to load). */
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vb_cuda.cuh"
 
@@ -15,20 +20,33 @@
 
 namespace {
 
-char open_error[256];
+/* Why cuBLAS did not load: every attempt's dlerror, empty once it loaded. */
+char open_error[512];
 
 void *open_cublas() {
+	const char *override = getenv("VB_CUBLAS_LIBRARY");
 	const char *names[] = {
+	    override && *override ? override : nullptr,
 #ifdef VB_CUDA_LIBDIR
 	    VB_CUDA_LIBDIR "/libcublas.so." VB_STR(CUBLAS_VER_MAJOR),
 #endif
 	    "libcublas.so." VB_STR(CUBLAS_VER_MAJOR),
 	};
+	size_t len = (size_t)snprintf(open_error, sizeof open_error, "cannot load cuBLAS:");
 	for (const char *name : names) {
+		if (!name) continue;
 		void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-		if (h) return h;
-		snprintf(open_error, sizeof open_error, "cannot load cuBLAS: %s", dlerror());
+		if (h) {
+			open_error[0] = 0;
+			return h;
+		}
+		if (len < sizeof open_error)
+			len += (size_t)snprintf(open_error + len, sizeof open_error - len, " %s;", dlerror());
+		/* VB_CUBLAS_LIBRARY names the one library to use: no fallback */
+		if (name == override) break;
 	}
+	len = strlen(open_error);
+	if (len && open_error[len - 1] == ';') open_error[len - 1] = 0;
 	return nullptr;
 }
 
@@ -43,6 +61,8 @@ template <class F> F cublas_symbol(const char *name) {
 }
 
 } // namespace
+
+const char *vb_cublas_unavailable(void) { return cublas_library() ? nullptr : open_error; }
 
 /* A forwarding definition; CUBLAS_STATUS_NOT_INITIALIZED when the library
  * or the symbol is missing. */

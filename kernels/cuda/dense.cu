@@ -118,17 +118,17 @@ template <class T> static void dense_bwd_gemm(const vb_call *c, vb_gemm_prec p) 
 	vb_col_sum(dZ, m, h, db);
 }
 
-VB_CUDA_VARIANT(dense_fwd_cuda_vec) { dense_fwd_gemm<float>(c, VB_GEMM_F32); }
-VB_CUDA_VARIANT(dense_fwd_cuda_tf32) { dense_fwd_gemm<float>(c, VB_GEMM_TF32); }
-VB_CUDA_VARIANT(dense_fwd_cuda_fp16) { dense_fwd_gemm<__half>(c, VB_GEMM_F16); }
-VB_CUDA_VARIANT(dense_fwd_cuda_bf16) { dense_fwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
+VB_CUBLAS_VARIANT(dense_fwd_cuda_vec) { dense_fwd_gemm<float>(c, VB_GEMM_F32); }
+VB_CUBLAS_VARIANT(dense_fwd_cuda_tf32) { dense_fwd_gemm<float>(c, VB_GEMM_TF32); }
+VB_CUBLAS_VARIANT(dense_fwd_cuda_fp16) { dense_fwd_gemm<__half>(c, VB_GEMM_F16); }
+VB_CUBLAS_VARIANT(dense_fwd_cuda_bf16) { dense_fwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
 
-VB_CUDA_VARIANT(dense_bwd_cuda_vec) { dense_bwd_gemm<float>(c, VB_GEMM_F32); }
-VB_CUDA_VARIANT(dense_bwd_cuda_tf32) { dense_bwd_gemm<float>(c, VB_GEMM_TF32); }
-VB_CUDA_VARIANT(dense_bwd_cuda_fp16) { dense_bwd_gemm<__half>(c, VB_GEMM_F16); }
-VB_CUDA_VARIANT(dense_bwd_cuda_bf16) { dense_bwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
+VB_CUBLAS_VARIANT(dense_bwd_cuda_vec) { dense_bwd_gemm<float>(c, VB_GEMM_F32); }
+VB_CUBLAS_VARIANT(dense_bwd_cuda_tf32) { dense_bwd_gemm<float>(c, VB_GEMM_TF32); }
+VB_CUBLAS_VARIANT(dense_bwd_cuda_fp16) { dense_bwd_gemm<__half>(c, VB_GEMM_F16); }
+VB_CUBLAS_VARIANT(dense_bwd_cuda_bf16) { dense_bwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
 
-VB_CUDA_VARIANT(dense_fwd_cm_cuda_vec) {
+VB_CUBLAS_VARIANT(dense_fwd_cm_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *W = (const float *)c->t[0], *X = (const float *)c->t[1], *b = (const float *)c->t[2];
 	float *Z = (float *)c->t[3];
@@ -137,7 +137,7 @@ VB_CUDA_VARIANT(dense_fwd_cm_cuda_vec) {
 }
 
 /* dW = dZ X^T, dX = W^T dZ, db = row sums of dZ (a warp per row). */
-VB_CUDA_VARIANT(dense_bwd_cm_cuda_vec) {
+VB_CUBLAS_VARIANT(dense_bwd_cm_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *W = (const float *)c->t[0], *X = (const float *)c->t[1], *dZ = (const float *)c->t[2];
 	float *dW = (float *)c->t[3], *db = (float *)c->t[4], *dX = (float *)c->t[5];

@@ -92,10 +92,10 @@ template <class T> static void dense_act_fwd_gemm(const vb_call *c, vb_gemm_prec
 	VB_LAUNCH_CHECK();
 }
 
-VB_CUDA_VARIANT(dense_act_fwd_cuda_vec) { dense_act_fwd_gemm<float>(c, VB_GEMM_F32); }
-VB_CUDA_VARIANT(dense_act_fwd_cuda_tf32) { dense_act_fwd_gemm<float>(c, VB_GEMM_TF32); }
-VB_CUDA_VARIANT(dense_act_fwd_cuda_fp16) { dense_act_fwd_gemm<__half>(c, VB_GEMM_F16); }
-VB_CUDA_VARIANT(dense_act_fwd_cuda_bf16) { dense_act_fwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
+VB_CUBLAS_VARIANT(dense_act_fwd_cuda_vec) { dense_act_fwd_gemm<float>(c, VB_GEMM_F32); }
+VB_CUBLAS_VARIANT(dense_act_fwd_cuda_tf32) { dense_act_fwd_gemm<float>(c, VB_GEMM_TF32); }
+VB_CUBLAS_VARIANT(dense_act_fwd_cuda_fp16) { dense_act_fwd_gemm<__half>(c, VB_GEMM_F16); }
+VB_CUBLAS_VARIANT(dense_act_fwd_cuda_bf16) { dense_act_fwd_gemm<__nv_bfloat16>(c, VB_GEMM_BF16); }
 
 namespace {
 struct relu_mask_f { /* (A, dA) */
@@ -103,7 +103,7 @@ struct relu_mask_f { /* (A, dA) */
 };
 } // namespace
 
-VB_CUDA_VARIANT(dense_act_bwd_cuda_vec) {
+VB_CUBLAS_VARIANT(dense_act_bwd_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *X = (const float *)c->t[0], *W = (const float *)c->t[1], *A = (const float *)c->t[2];
 	const float *dA = (const float *)c->t[3];

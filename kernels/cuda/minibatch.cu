@@ -46,7 +46,7 @@ VB_CUDA_VARIANT(linreg_sgd_epoch_cuda_loop) {
 	}
 }
 
-VB_CUDA_VARIANT(linreg_sgd_epoch_cuda_vec) {
+VB_CUBLAS_VARIANT(linreg_sgd_epoch_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], b = c->dim[B];
 	const float *X = (const float *)c->t[T_X], *y = (const float *)c->t[T_Y];
 	float *theta = (float *)c->t[T_THETA];

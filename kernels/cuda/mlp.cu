@@ -317,7 +317,7 @@ template <class T> static void batch_backward(const vb_call *c, vb_gemm_prec p, 
 	batch_layer_weights(c, p, dZ1, n.X, m, n.d, n.h1, n.W[0], n.b[0], g);
 }
 
-VB_CUDA_VARIANT(mlp_fwd_cuda_vec) {
+VB_CUBLAS_VARIANT(mlp_fwd_cuda_vec) {
 	batch_net<float> n = batch_net_of<float>(c);
 	batch_forward(c, VB_GEMM_F32, n);
 	float *row_loss = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)n.m);
@@ -327,7 +327,7 @@ VB_CUDA_VARIANT(mlp_fwd_cuda_vec) {
 	VB_LAUNCH_CHECK();
 }
 
-VB_CUDA_VARIANT(mlp_bwd_cuda_vec) {
+VB_CUBLAS_VARIANT(mlp_bwd_cuda_vec) {
 	batch_net<float> n = batch_net_of<float>(c);
 	batch_forward(c, VB_GEMM_F32, n);
 	float *g[6];
@@ -342,7 +342,7 @@ template <class T> static void train_step(const vb_call *c, vb_gemm_prec p) {
 	batch_backward<T>(c, p, n, nullptr);
 }
 
-VB_CUDA_VARIANT(mlp_train_step_cuda_vec) { train_step<float>(c, VB_GEMM_F32); }
-VB_CUDA_VARIANT(mlp_train_step_cuda_tf32) { train_step<float>(c, VB_GEMM_TF32); }
-VB_CUDA_VARIANT(mlp_train_step_cuda_fp16) { train_step<__half>(c, VB_GEMM_F16); }
-VB_CUDA_VARIANT(mlp_train_step_cuda_bf16) { train_step<__nv_bfloat16>(c, VB_GEMM_BF16); }
+VB_CUBLAS_VARIANT(mlp_train_step_cuda_vec) { train_step<float>(c, VB_GEMM_F32); }
+VB_CUBLAS_VARIANT(mlp_train_step_cuda_tf32) { train_step<float>(c, VB_GEMM_TF32); }
+VB_CUBLAS_VARIANT(mlp_train_step_cuda_fp16) { train_step<__half>(c, VB_GEMM_F16); }
+VB_CUBLAS_VARIANT(mlp_train_step_cuda_bf16) { train_step<__nv_bfloat16>(c, VB_GEMM_BF16); }

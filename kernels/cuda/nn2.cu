@@ -140,14 +140,14 @@ static void batch_forward(const vb_call *c, float **A2, float **Z3) {
 	vb_gemm_rm(c, VB_GEMM_F32, false, true, m, k, h, 1.0f, *A2, h, c->t[T_THETA2], h, 0.0f, *Z3, k);
 }
 
-VB_CUDA_VARIANT(nn2_fwd_cuda_vec) {
+VB_CUBLAS_VARIANT(nn2_fwd_cuda_vec) {
 	int64_t m = c->dim[M], k = c->dim[K];
 	float *A2, *Z3;
 	batch_forward(c, &A2, &Z3);
 	vb_sum(c, m * k, logistic_term{Z3, (const float *)c->t[T_Y]}, 1.0f, (float)m, (float *)c->t[T_OUT]);
 }
 
-VB_CUDA_VARIANT(nn2_bwd_cuda_vec) {
+VB_CUBLAS_VARIANT(nn2_bwd_cuda_vec) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
 	float *A2, *D3;
 	batch_forward(c, &A2, &D3);

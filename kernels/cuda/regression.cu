@@ -111,21 +111,21 @@ static void grad_from_residual(const vb_call *c, const float *r) {
 	vb_gemv_rm(c, true, m, n, 1.0f / (float)m, (const float *)c->t[T_X], n, r, 0.0f, (float *)c->t[T_OUT]);
 }
 
-VB_CUDA_VARIANT(linreg_cost_cuda_vec) {
+VB_CUBLAS_VARIANT(linreg_cost_cuda_vec) {
 	int64_t m = c->dim[M];
 	vb_sum(c, m, square_term{residual(c)}, 1.0f, 2.0f * (float)m, (float *)c->t[T_OUT]);
 }
 
-VB_CUDA_VARIANT(linreg_grad_cuda_vec) { grad_from_residual(c, residual(c)); }
+VB_CUBLAS_VARIANT(linreg_grad_cuda_vec) { grad_from_residual(c, residual(c)); }
 
-VB_CUDA_VARIANT(logreg_cost_cuda_vec) {
+VB_CUBLAS_VARIANT(logreg_cost_cuda_vec) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	float *z = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)m);
 	vb_gemv_rm(c, false, m, n, 1.0f, (const float *)c->t[T_X], n, (const float *)c->t[T_THETA], 0.0f, z);
 	vb_sum(c, m, logistic_term{z, (const float *)c->t[T_Y]}, 1.0f, (float)m, (float *)c->t[T_OUT]);
 }
 
-VB_CUDA_VARIANT(logreg_grad_cuda_vec) {
+VB_CUBLAS_VARIANT(logreg_grad_cuda_vec) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	float *r = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)m);
 	vb_gemv_rm(c, false, m, n, 1.0f, (const float *)c->t[T_X], n, (const float *)c->t[T_THETA], 0.0f, r);

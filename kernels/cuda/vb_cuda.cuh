@@ -18,6 +18,18 @@
 
 #define VB_CUDA_VARIANT(f) extern "C" void f(const vb_call *c)
 
+/* A variant that calls cuBLAS (through vb_cublas, vb_gemm_rm, vb_gemv_rm):
+ * its entry in the vb_cublas_users linker section lets the bridge list it
+ * unavailable, with the loader's reason, where libcublas cannot be loaded.
+ * vb_cublas refuses a variant declared with VB_CUDA_VARIANT instead. */
+#define VB_CUBLAS_VARIANT(f)                                                                                           \
+	VB_CUDA_VARIANT(f);                                                                                            \
+	__attribute__((used, section("vb_cublas_users"))) static const vb_fn vb_cublas_user_##f = f;                   \
+	VB_CUDA_VARIANT(f)
+
+/* NULL when libcublas loads (kernels/cuda/cublas_lazy.cu), else why not. */
+const char *vb_cublas_unavailable(void);
+
 /* Throws: the bridge (harness/cuda.cu) catches it and reports
  * "file:line: call: library error" as the variant's failure. */
 [[noreturn]] void vb_cuda_fail(const char *file, int line, const char *call, const char *name, const char *msg);
@@ -48,7 +60,8 @@
 void *vb_cuda_scratch(const vb_call *c, size_t bytes);
 
 /* The cuBLAS handle shared by all variants (default stream, default math,
- * its workspace counted in gpu_peak_bytes of the variants that use it). */
+ * its workspace counted in gpu_peak_bytes of the variants that use it).
+ * Only for variants declared with VB_CUBLAS_VARIANT. */
 cublasHandle_t vb_cublas(const vb_call *c);
 
 enum { VB_THREADS = 256 };
@@ -61,9 +74,17 @@ unsigned vb_blocks(int64_t n, int threads = VB_THREADS);
 typedef enum { VB_GEMM_F32, VB_GEMM_TF32, VB_GEMM_F16, VB_GEMM_BF16 } vb_gemm_prec;
 
 /* Row-major C (M x N) = alpha op(A) op(B) + beta C, like cblas_sgemm with
- * CblasRowMajor: lda, ldb, ldc are row strides of the stored matrices. */
+ * CblasRowMajor: lda, ldb, ldc are row strides of the stored matrices.
+ * Half and bfloat16 GEMMs reduce in float32 (cuBLAS may otherwise keep
+ * split-K partial sums in the output type). */
 void vb_gemm_rm(const vb_call *c, vb_gemm_prec p, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                 float alpha, const void *A, int64_t lda, const void *B, int64_t ldb, float beta, void *C, int64_t ldc);
+
+/* The math mode of half and bfloat16 GEMMs: float32 reductions throughout,
+ * as the variants' error bounds assume. */
+inline cublasMath_t vb_half_gemm_math(void) {
+	return (cublasMath_t)(CUBLAS_DEFAULT_MATH | CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
+}
 
 /* Row-major y = alpha op(A) x + beta y (float32), like cblas_sgemv with
  * CblasRowMajor: A is rows x cols with row stride lda; x and y contiguous. */
