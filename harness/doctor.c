@@ -23,6 +23,7 @@
 #include "bench_shim.h"
 #include "cli.h"
 #include "harness.h"
+#include "prof.h"
 #include "report.h"
 
 extern char *openblas_get_config(void);
@@ -124,6 +125,8 @@ static int cpu_level(char *features, size_t len) {
 	if (__builtin_cpu_supports("sse4.2")) return 2;
 	return 1;
 }
+
+void vb_cpu_features(char *buf, size_t len) { cpu_level(buf, len); }
 
 /* ---- the BLAS core: state of this process ---- */
 
@@ -681,6 +684,13 @@ int vb_cmd_doctor(int argc, char **argv) {
 	cpu_level(features, sizeof features);
 	printf("vecbench doctor: %s (%s); %s\n", cpu, features, openblas_get_config());
 	vb_doctor_check_stack();
+	vb_calibration cal;
+	if (vb_calibration_cached(&cal) == 0) {
+		vb_doctor_add(VB_INFO, "calibration", "",
+		              "cached roofline: sgemm %.1f GFLOP/s, FMA loop (%s) %.1f, STREAM triad %.1f GB/s (%s)",
+		              cal.sgemm_gflops, cal.fma_isa, cal.fma_gflops, cal.triad_gbs, cal.source);
+		vb_doctor_check_calibration(cal.sgemm_gflops, cal.fma_gflops, cal.fma_isa);
+	}
 	char type[32];
 	gbench_build_type(type, sizeof type);
 	vb_doctor_check_build_type(type);

@@ -26,6 +26,9 @@ int vb_doctor_print(FILE *f);
  * context.contended with its figures. */
 void vb_doctor_to_context(cJSON *ctx);
 
+/* The CPU features that pick kernels, "sse3=1 ... amx_tile=0". */
+void vb_cpu_features(char *buf, size_t len);
+
 /* ---- the BLAS core ---- */
 /* `run --blas-core auto|asis|NAME`. auto: when OpenBLAS chose a core below the
  * CPU's ISA (and the user did not set OPENBLAS_CORETYPE), tries better cores

@@ -25,6 +25,7 @@ static void usage(FILE *f) {
 	      "                                                  exit 1 when a benchmark is SLOWER\n"
 	      "  doctor                                          what in the stack would falsify timings, one line\n"
 	      "                                                  each with its cost and fix; exit 1 when one does\n"
+	      "  calibration-key                                 what the roofline calibration's cache is keyed by\n"
 	      "  machine-id                                      the name baselines are filed under\n"
 	      "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
 	      "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n"
@@ -52,6 +53,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "compare")) return vb_cmd_compare(argc - 2, argv + 2);
 	if (!strcmp(cmd, "doctor")) return vb_cmd_doctor(argc - 2, argv + 2);
 	if (!strcmp(cmd, "blas-trial")) return vb_cmd_blas_trial(argc - 2, argv + 2); /* doctor.c's child */
+	if (!strcmp(cmd, "calibration-key")) return vb_cmd_calibration_key(argc - 2, argv + 2);
 	if (!strcmp(cmd, "machine-id")) return vb_cmd_machine_id(argc - 2, argv + 2);
 	vb_die(VB_EXIT_USAGE, "unknown command '%s' (see 'vecbench help')", cmd);
 }

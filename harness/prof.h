@@ -52,6 +52,10 @@ typedef struct {
 /* Loads the cached calibration of this machine (XDG_CACHE_HOME or
  * ~/.cache/vecbench/<host>.json) or measures and caches it. */
 void vb_calibrate(vb_calibration *cal, int recalibrate);
+/* The cached calibration when its stack key matches this process; -1 otherwise. */
+int vb_calibration_cached(vb_calibration *cal);
+/* `vecbench calibration-key`: what the cache is keyed by, as JSON. */
+int vb_cmd_calibration_key(int argc, char **argv);
 /* One line on stdout: the figures and where they come from. */
 void vb_calibration_print(const vb_calibration *cal);
 /* The measurement itself (a few seconds). */

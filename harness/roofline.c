@@ -15,10 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "doctor.h"
 #include "prof.h"
 #include "report.h"
 
-enum { CACHE_VERSION = 1 };
+enum { CACHE_VERSION = 2 }; /* 2: keyed by the whole stack, not the host alone */
+
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+extern int openblas_get_num_threads(void);
 
 /* ---- STREAM ---- */
 
@@ -283,33 +288,136 @@ static void fields_get(vb_calibration *cal, const cJSON *o, const char *prefix) 
 	}
 }
 
-static int cache_load(vb_calibration *cal, const char *path) {
-	char *text = vb_read_file(path, 1 << 20, NULL);
-	if (!text) return -1;
-	cJSON *o = cJSON_Parse(text);
-	free(text);
-	if (!o) return -1;
-	vb_calibration c = {0};
-	vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
-	int ok = num(o, "version") == CACHE_VERSION && !strcmp(str(o, "cpu_model"), c.cpu_model) &&
-	         num(o, "threads") == omp_get_max_threads();
-	fields_get(&c, o, "");
-	c.seconds = num(o, "seconds");
-	snprintf(c.date, sizeof c.date, "%s", str(o, "date"));
-	cJSON_Delete(o);
-	if (!ok || !figures_ok(&c)) return -1;
-	snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
-	*cal = c;
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Everything the figures depend on: the CPU and its features, the BLAS
+ * library, version, build and core, the thread counts and the threading
+ * settings. A calibration cached for another stack is measured again.
+ * OPENBLAS_CORETYPE is left out: blas_core says what it did. */
+static cJSON *stack_key(void) {
+	cJSON *k = cJSON_CreateObject();
+	char buf[1024];
+	vb_cpu_model(buf, sizeof buf);
+	cJSON_AddStringToObject(k, "cpu_model", buf);
+	vb_cpu_features(buf, sizeof buf);
+	cJSON_AddStringToObject(k, "cpu_features", buf);
+	cJSON_AddStringToObject(k, "blas_core", openblas_get_corename());
+	cJSON_AddStringToObject(k, "blas_config", openblas_get_config());
+	cJSON_AddNumberToObject(k, "threads", omp_get_max_threads());
+	cJSON_AddNumberToObject(k, "blas_threads", openblas_get_num_threads());
+	extern char **environ;
+	const char *vars[64];
+	int n = 0;
+	for (char **e = environ; *e && n < 64; e++)
+		if ((!strncmp(*e, "OMP_", 4) || !strncmp(*e, "OPENBLAS_", 9) || !strncmp(*e, "GOMP_", 5) ||
+		     !strncmp(*e, "KMP_", 4)) &&
+		    strncmp(*e, "OPENBLAS_CORETYPE=", 18) != 0)
+			vars[n++] = *e;
+	qsort(vars, (size_t)n, sizeof *vars, cmp_str);
+	buf[0] = 0;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", vars[i]);
+	}
+	cJSON_AddStringToObject(k, "env", buf);
+	return k;
+}
+
+/* The first part of the stack that differs from the cached key, as
+ * "name: cached -> now", or "" when none does. */
+static void key_difference(const cJSON *cached, char *why, size_t len) {
+	cJSON *now = stack_key();
+	why[0] = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, now) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(cached, x->string);
+		if (c && cJSON_Compare(c, x, 1)) continue;
+		char *a = c ? cJSON_PrintUnformatted(c) : NULL, *b = cJSON_PrintUnformatted(x);
+		snprintf(why, len, "%s: %.200s -> %.200s", x->string, a ? a : "(none)", b ? b : "");
+		cJSON_free(a), cJSON_free(b);
+		break;
+	}
+	cJSON_Delete(now);
+}
+
+int vb_cmd_calibration_key(int argc, char **argv) {
+	(void)argc, (void)argv;
+	cJSON *k = stack_key();
+	char *s = cJSON_Print(k);
+	puts(s);
+	cJSON_free(s);
+	cJSON_Delete(k);
 	return 0;
 }
 
+/* The cache file: {"version": 2, "calibrations": [entry, ...]}, one entry per
+ * stack key, the latest first, at most CACHE_ENTRIES (switching between BLAS
+ * cores or thread counts does not measure every time). */
+enum { CACHE_ENTRIES = 8 };
+
+static cJSON *cache_read(const char *path) {
+	char *text = vb_read_file(path, 1 << 20, NULL);
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (o && (num(o, "version") != CACHE_VERSION ||
+	          !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "calibrations")))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* verbose: says why a cache that exists does not apply. */
+static int cache_load(vb_calibration *cal, const char *path, int verbose) {
+	cJSON *o = cache_read(path);
+	if (!o) return -1;
+	char why[500] = "", first_why[500] = "";
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "calibrations")) {
+		key_difference(cJSON_GetObjectItemCaseSensitive(e, "key"), why, sizeof why);
+		if (!first_why[0]) snprintf(first_why, sizeof first_why, "%s", why);
+		if (why[0]) continue;
+		vb_calibration c = {0};
+		vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
+		fields_get(&c, e, "");
+		c.seconds = num(e, "seconds");
+		snprintf(c.date, sizeof c.date, "%s", str(e, "date"));
+		if (!figures_ok(&c)) continue;
+		snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
+		*cal = c;
+		cJSON_Delete(o);
+		return 0;
+	}
+	if (verbose && first_why[0])
+		printf("vecbench: the calibration cached in %s was measured for another stack (%s): measuring again\n",
+		       path, first_why);
+	cJSON_Delete(o);
+	return -1;
+}
+
 static void cache_save(const vb_calibration *cal, const char *path) {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
-	cJSON_AddStringToObject(o, "cpu_model", cal->cpu_model);
-	cJSON_AddStringToObject(o, "date", cal->date);
-	fields_put(o, "", cal);
-	cJSON_AddNumberToObject(o, "seconds", cal->seconds);
+	cJSON *o = cache_read(path);
+	if (!o) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
+		cJSON_AddArrayToObject(o, "calibrations");
+	}
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "calibrations"), *key = stack_key();
+	/* this stack's old entry goes; the new one comes first */
+	for (cJSON *e = list->child, *next; e; e = next) {
+		next = e->next;
+		if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(e, "key"), key, 1))
+			cJSON_Delete(cJSON_DetachItemViaPointer(list, e));
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddItemToObject(e, "key", key);
+	cJSON_AddStringToObject(e, "cpu_model", cal->cpu_model);
+	cJSON_AddStringToObject(e, "date", cal->date);
+	fields_put(e, "", cal);
+	cJSON_AddNumberToObject(e, "seconds", cal->seconds);
+	cJSON_InsertItemInArray(list, 0, e);
+	while (cJSON_GetArraySize(list) > CACHE_ENTRIES)
+		cJSON_DeleteItemFromArray(list, CACHE_ENTRIES);
 	char *s = cJSON_Print(o);
 	if (vb_write_file_atomic(path, s, strlen(s)) != 0)
 		fprintf(stderr, "vecbench: warning: cannot cache the calibration in %s: %s\n", path, strerror(errno));
@@ -337,10 +445,15 @@ static double other_runnable(void) {
 	return sum / n;
 }
 
+int vb_calibration_cached(vb_calibration *cal) {
+	char path[4608];
+	return cache_path(path, sizeof path) == 0 && cache_load(cal, path, 0) == 0 ? 0 : -1;
+}
+
 void vb_calibrate(vb_calibration *cal, int recalibrate) {
 	char path[4608];
 	int have_path = cache_path(path, sizeof path) == 0;
-	if (!recalibrate && have_path && cache_load(cal, path) == 0) return;
+	if (!recalibrate && have_path && cache_load(cal, path, 1) == 0) return;
 	memset(cal, 0, sizeof *cal);
 	double others = other_runnable();
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
