@@ -86,6 +86,33 @@ static void caches(FILE *f, const vb_results *rs) {
 	fputs(" |\n", f);
 }
 
+/* The doctor's findings (context.doctor), one line each, and whether the run
+ * shared its CPUs with other processes. */
+static void doctor(FILE *f, const vb_results *rs) {
+	const cJSON *arr = rs->context ? cJSON_GetObjectItemCaseSensitive(rs->context, "doctor") : NULL;
+	if (!cJSON_IsArray(arr)) return;
+	fputs("## Doctor: the stack under the timings\n\n", f);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rs->context, "contended")))
+		fputs("**Contended run**: other processes used the CPUs while it was timed; the times are slower and "
+		      "noisier than the machine's (`vecbench compare` refuses them without `--allow-contended`).\n\n",
+		      f);
+	const cJSON *x;
+	cJSON_ArrayForEach(x, arr) {
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(x, "severity"),
+		            *msg = cJSON_GetObjectItemCaseSensitive(x, "message"),
+		            *fix = cJSON_GetObjectItemCaseSensitive(x, "fix");
+		if (!cJSON_IsString(sev) || !cJSON_IsString(msg)) continue;
+		fprintf(f, "- **%s** ", sev->valuestring);
+		cell(f, msg->valuestring);
+		if (cJSON_IsString(fix) && *fix->valuestring) {
+			fputs("; fix: ", f);
+			cell(f, fix->valuestring);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
 /* Path of target relative to the directory base (both existing). */
 static void relpath(const char *target, const char *base, char *out, size_t len) {
 	char t[PATH_MAX], b[PATH_MAX];
@@ -262,6 +289,8 @@ int vb_cmd_report(int argc, char **argv) {
 	fact(f, &rs, "MHz (reported)", "mhz_per_cpu");
 	caches(f, &rs);
 	fact(f, &rs, "OpenBLAS core", "openblas_core");
+	fact(f, &rs, "OpenBLAS core detected", "blas_core_detected");
+	fact(f, &rs, "OpenBLAS core, why", "blas_core_why");
 	fact(f, &rs, "OpenBLAS build", "openblas_config");
 	fact(f, &rs, "threads", "threads");
 	fact(f, &rs, "compiler", "compiler");
@@ -274,6 +303,7 @@ int vb_cmd_report(int argc, char **argv) {
 	fact(f, &rs, "vecbench revision", "vecbench_revision");
 	fact(f, &rs, "peak RSS measured", "peak_rss_scope");
 	fputc('\n', f);
+	doctor(f, &rs);
 	calibration(f, &rs);
 	gpu_calibration(f, &rs);
 	summary(f, &rs);
