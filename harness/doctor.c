@@ -591,8 +591,9 @@ void vb_doctor_check_calibration(double sgemm_gflops, double fma_gflops, const c
 	if (sgemm_gflops > 0 && fma_gflops > 0 && sgemm_gflops < 0.5 * fma_gflops)
 		vb_doctor_add(
 		    VB_ERROR, "calibration", "check the BLAS core finding above; --recalibrate on an idle machine",
-		    "the sgemm roof (%.1f GFLOP/s) is below half of the %s FMA peak (%.1f): the compute roof is "
-		    "the library's, not the machine's, and %%roof overstates every compute-bound kernel",
+		    "the sgemm roof (%.1f GFLOP/s) is below half of the %s FMA peak (%.1f): a BLAS core below the "
+		    "CPU, or a busy machine while it was measured, made the compute roof low, and %%roof overstates "
+		    "every compute-bound kernel",
 		    sgemm_gflops, fma_isa, fma_gflops);
 }
 
