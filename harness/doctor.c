@@ -536,6 +536,8 @@ double vb_cpu_others(const vb_cpu_sample *a, const vb_cpu_sample *b) {
 	return fmax(0, (b->busy - a->busy) - (b->own - a->own));
 }
 
+double vb_cpu_sample_slack(void) { return (vb_cpus_allowed() + 1) / (double)sysconf(_SC_CLK_TCK); }
+
 static struct {
 	int measured, contended;
 	double others_cpus, allowed, seconds, load_before[3], load_after[3], running;
@@ -554,7 +556,7 @@ static void check_idle(void) {
 	nanosleep(&(struct timespec){.tv_nsec = 300000000}, NULL);
 	vb_cpu_sample_take(&b);
 	double allowed = vb_cpus_allowed(), others = fmin(vb_cpu_others(&a, &b) / (b.wall - a.wall), allowed);
-	if (others > VB_CONTENDED_SHARE * allowed)
+	if (vb_cpu_others(&a, &b) - vb_cpu_sample_slack() > VB_CONTENDED_SHARE * allowed * (b.wall - a.wall))
 		vb_doctor_add(
 		    VB_ERROR, "contention", "time on an idle machine (stop the other jobs, or wait)",
 		    "other processes used %.2f of the %.3g usable CPUs over %.1f s before the run (load average "
@@ -574,7 +576,8 @@ void vb_contention_record(const vb_cpu_sample *before, const vb_cpu_sample *afte
 	contention.others_cpus = wall > 0 ? fmin(vb_cpu_others(before, after) / wall, contention.allowed) : 0;
 	contention.running = after->running;
 	loadavg(contention.load_after);
-	contention.contended = contention.others_cpus > VB_CONTENDED_SHARE * contention.allowed;
+	contention.contended =
+	    vb_cpu_others(before, after) - vb_cpu_sample_slack() > VB_CONTENDED_SHARE * contention.allowed * wall;
 	if (contention.contended)
 		vb_doctor_add(
 		    VB_ERROR, "contended", "time on an idle machine; `vecbench compare` refuses this run",

@@ -53,6 +53,9 @@ typedef struct {
 void vb_cpu_sample_take(vb_cpu_sample *s);
 /* Other processes' CPU seconds between two samples (never negative). */
 double vb_cpu_others(const vb_cpu_sample *a, const vb_cpu_sample *b);
+/* The counters tick in 1/CLK_TCK s per CPU: what one pair of samples may read
+ * too high on an idle machine. Contention is judged above it. */
+double vb_cpu_sample_slack(void);
 /* CPUs this process may use: the affinity mask, capped by a cgroup cpu.max quota. */
 double vb_cpus_allowed(void);
 /* A share of the allowed CPUs above which a time counts as contended. */

@@ -37,6 +37,7 @@ typedef struct {
 	vb_memprof mem;
 	vb_inject inject;            /* VB_INJECT_SLOWDOWN: tests of the regression gate only */
 	double others_cpu_s, wall_s; /* other processes' CPU seconds while this case ran, and its wall time */
+	int cpu_samples;             /* pairs of samples they add up */
 } bench_case;
 
 static bench_case *live;
@@ -138,11 +139,14 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	vb_cpu_sample_take(&cpu1);
 	bc->others_cpu_s += vb_cpu_others(&cpu0, &cpu1);
 	bc->wall_s += cpu1.wall - cpu0.wall;
+	bc->cpu_samples++;
 }
 
-/* This case shared its CPUs: other processes used more than VB_CONTENDED_SHARE of them. */
+/* This case shared its CPUs: other processes used more than VB_CONTENDED_SHARE
+ * of them, beyond what the counters' ticks can misread. */
 static int case_contended(const bench_case *bc) {
-	return bc->wall_s > 0 && bc->others_cpu_s / bc->wall_s > VB_CONTENDED_SHARE * vb_cpus_allowed();
+	return bc->wall_s > 0 && bc->others_cpu_s - bc->cpu_samples * vb_cpu_sample_slack() >
+	                             VB_CONTENDED_SHARE * vb_cpus_allowed() * bc->wall_s;
 }
 
 /* ---- results ---- */

@@ -28,7 +28,7 @@ with tempfile.TemporaryDirectory() as d:
         time.sleep(0.3)
         out = os.path.join(d, "busy.json")
         r = subprocess.run([vb, "run", "--op", "^relu_fwd$", "--variant", "loop,vec", "--dims", "m=64,n=64", "--quiet",
-                            "--blas-core", "asis", "--out", out, "--", "--benchmark_min_time=0.05"],
+                            "--blas-core", "asis", "--out", out, "--", "--benchmark_min_time=0.2"],
                            capture_output=True, text=True, env=env)
     finally:
         for p in spinners:
