@@ -160,7 +160,8 @@ static void blas_trial(double *ratio, double *gflops) {
 			worst = isfinite(r) ? fmax(worst, r) : INFINITY;
 		}
 	*ratio = worst;
-	int threads = openblas_get_num_threads();
+	/* OpenBLAS's OpenMP build sets OpenMP's count too: both are restored */
+	int threads = openblas_get_num_threads(), omp = omp_get_max_threads();
 	openblas_set_num_threads(1);
 	double best = INFINITY;
 	for (int r = 0; r < 7; r++) {
@@ -169,6 +170,7 @@ static void blas_trial(double *ratio, double *gflops) {
 		best = fmin(best, vb_now() - t0);
 	}
 	openblas_set_num_threads(threads);
+	omp_set_num_threads(omp);
 	*gflops = 2.0 * S * S * (double)S / best * 1e-9;
 }
 
@@ -476,7 +478,56 @@ static void check_threads(void) {
 
 /* ---- frequency ---- */
 
+/* The clock this thread runs at: a chain of dependent adds retires one per
+ * cycle; best of 20 windows of ~1 ms (a busy CPU only lowers a window). */
+static double measured_ghz(void) {
+	double best = INFINITY;
+	const long n = 250000;
+	for (int w = 0; w < 20; w++) {
+		unsigned long x = 0;
+		double t0 = vb_now();
+		for (long i = 0; i < n; i++)
+			__asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+			                 "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
+			                 : "+r"(x));
+		best = fmin(best, vb_now() - t0);
+	}
+	return 8.0 * n / best * 1e-9;
+}
+
+/* The nominal clock: "@ 2.60GHz" in the model name, else cpuinfo's "cpu MHz". */
+static double nominal_ghz(const char **source) {
+	char model[256];
+	vb_cpu_model(model, sizeof model);
+	const char *at = strstr(model, "@ ");
+	double ghz;
+	if (at && sscanf(at + 2, "%lfGHz", &ghz) == 1 && ghz > 0) {
+		*source = "the model name";
+		return ghz;
+	}
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	double mhz = NAN;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1) break;
+	if (f) fclose(f);
+	*source = "/proc/cpuinfo's cpu MHz";
+	return mhz / 1000;
+}
+
 static void check_frequency(void) {
+	const char *nominal_from = "";
+	double ghz = measured_ghz(), nominal = nominal_ghz(&nominal_from);
+	if (nominal > 0 && ghz < 0.8 * nominal)
+		vb_doctor_add(
+		    VB_WARN, "clock", "check the power profile and the machine's load; time on an idle machine",
+		    "this thread ran at %.2f GHz (dependent adds), below the nominal %.2f GHz (%s): a throttled, "
+		    "power-saving or shared CPU slows every variant",
+		    ghz, nominal, nominal_from);
+	else
+		vb_doctor_add(VB_INFO, "clock", "",
+		              "this thread ran at %.2f GHz (dependent adds); nominal %.2f GHz (%s)", ghz, nominal,
+		              nominal_from);
 	char gov[64], boost[16];
 	if (read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", gov, sizeof gov) != 0) {
 		vb_doctor_add(
