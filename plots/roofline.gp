@@ -25,7 +25,10 @@ aimax = STATS_max
 stats pts using 6 nooutput
 gmin = STATS_min
 ridge = peak / bw
-xlo = (aimin < ridge ? aimin : ridge) / 4
+# the leftmost ridge point (the fastest level's) stays in view, so every roof shows its slope
+min2(a, b) = a < b ? a : b
+rmin = min2(min2(ridge, l1 > 0 ? peak / l1 : ridge), min2(l2 > 0 ? peak / l2 : ridge, l3 > 0 ? peak / l3 : ridge))
+xlo = min2(aimin, rmin) / 4
 xhi = (aimax > ridge ? aimax : ridge) * 4
 ylo = (gmin < bw * xlo ? gmin : bw * xlo) / 3
 set title "Roofline: every CPU kernel against this machine's measured limits"
