@@ -68,6 +68,14 @@ int vb_doctor_print(FILE *out) {
 	return errors;
 }
 
+int vb_doctor_count(void) { return nfindings; }
+
+void vb_doctor_print_from(FILE *out, int first) {
+	for (int i = first; i < nfindings; i++)
+		fprintf(out, "  [%s] %s%s%s\n", SEVERITY[findings[i].sev], findings[i].message,
+		        *findings[i].fix ? "; fix: " : "", findings[i].fix);
+}
+
 /* ---- small readers ---- */
 
 static int read_line(const char *path, char *buf, size_t len) {
@@ -632,7 +640,7 @@ void vb_contention_record(const vb_cpu_sample *before, const vb_cpu_sample *afte
 	if (contention.contended)
 		vb_doctor_add(
 		    VB_ERROR, "contended", "time on an idle machine; `vecbench compare` refuses this run",
-		    "contended: other processes used %.2f of the %.3g usable CPUs during the %.1f s timed phase "
+		    "contended: other processes used %.2f of the %.3g usable CPUs during the %.2g s timed phase "
 		    "(load average %.2f after): these times are slower and noisier than the machine's",
 		    contention.others_cpus, contention.allowed, wall, contention.load_after[0]);
 }
@@ -649,6 +657,34 @@ void vb_doctor_check_calibration(double sgemm_gflops, double fma_gflops, const c
 		    "CPU, or a busy machine while it was measured, made the compute roof low, and %%roof overstates "
 		    "every compute-bound kernel",
 		    sgemm_gflops, fma_isa, fma_gflops);
+}
+
+void vb_doctor_check_above_roof(const cJSON *benchmarks) {
+	int above = 0;
+	double worst = 0;
+	const char *name = "", *level = "";
+	const cJSON *b;
+	cJSON_ArrayForEach(b, benchmarks) {
+		const cJSON *pct = cJSON_GetObjectItemCaseSensitive(b, "roofline_pct"),
+		            *dev = cJSON_GetObjectItemCaseSensitive(b, "device");
+		if (!cJSON_IsNumber(pct) || !cJSON_IsString(dev) || strcmp(dev->valuestring, "cpu") != 0 ||
+		    !(pct->valuedouble > 100))
+			continue;
+		above++;
+		if (pct->valuedouble > worst) {
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(b, "name"),
+			            *l = cJSON_GetObjectItemCaseSensitive(b, "roofline_level");
+			worst = pct->valuedouble;
+			name = cJSON_IsString(n) ? n->valuestring : "";
+			level = cJSON_IsString(l) ? l->valuestring : "";
+		}
+	}
+	if (above)
+		vb_doctor_add(
+		    VB_ERROR, "above_roof", "vecbench run --recalibrate on an idle machine",
+		    "%d result(s) above the roof of their level, worst %s at %.0f%% of its %s roof: that roof "
+		    "was measured low (a busy machine), so every %%roof against it is too high",
+		    above, name, worst, level);
 }
 
 void vb_doctor_check_build_type(const char *type) {

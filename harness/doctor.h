@@ -20,8 +20,13 @@ void vb_doctor_check_stack(void);
 void vb_doctor_check_calibration(double sgemm_gflops, double fma_gflops, const char *fma_isa);
 /* Google Benchmark's library_build_type, explained (from the results' context). */
 void vb_doctor_check_build_type(const char *library_build_type);
+/* Kernels above the roof of their level (results' benchmarks): the roof was measured low. */
+void vb_doctor_check_above_roof(const cJSON *benchmarks);
 /* One line per finding, "  [error] message; fix: ..."; returns the number of errors. */
 int vb_doctor_print(FILE *f);
+/* The findings from index first on (those added since a first print). */
+int vb_doctor_count(void);
+void vb_doctor_print_from(FILE *f, int first);
 /* context.doctor = [{id, severity, message, fix}], context.blas_core_* and
  * context.contended with its figures. */
 void vb_doctor_to_context(cJSON *ctx);

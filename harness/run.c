@@ -44,6 +44,7 @@ static bench_case *live;
 static bench_case *all_cases; /* for the progress line's "i of N" */
 static vb_progress progress;  /* prof.h */
 static vb_calibration calib;  /* the roofline's figures, prof.h */
+static int doctor_printed;    /* findings shown before the checks; the summary shows the later ones */
 
 /* SIGINT/SIGTERM: the first one stops the run after the current iteration
  * (finished benchmarks go to <out>.partial.json); a second one kills. */
@@ -311,6 +312,10 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		    100 * VB_CONTENDED_SHARE, contended, n, vb_contended() ? "; the run as a whole too" : "");
 	for (int i = 0; i < nfailed; i++)
 		printf("  not timed (check failed): %s\n", failed_notes[i]);
+	if (vb_doctor_count() > doctor_printed) {
+		printf("\n  doctor, after the run:\n");
+		vb_doctor_print_from(stdout, doctor_printed);
+	}
 }
 
 /* After an interrupt: only the benchmarks that finished, marked partial. */
@@ -347,6 +352,7 @@ static int finish(const char *tmp, const char *out, bench_case *c, int n) {
 	vb_roofline_annotate(root, &calib);
 	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
 	if (cJSON_IsObject(ctx)) {
+		vb_doctor_check_above_roof(benches);
 		vb_doctor_check_build_type(str_field(ctx, "library_build_type"));
 		vb_doctor_to_context(ctx);
 	}
@@ -455,6 +461,7 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_doctor_check_stack();
 	vb_doctor_check_calibration(calib.sgemm_gflops, calib.fma_gflops, calib.fma_isa);
 	vb_doctor_print(stdout);
+	doctor_printed = vb_doctor_count();
 	bench_case *bc = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *bc);
 	const char **failed = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *failed);
 	if (!bc || !failed) vb_die(VB_EXIT_USAGE, "out of memory");

@@ -61,4 +61,14 @@ with tempfile.TemporaryDirectory() as d:
               [float(x) for x in row[4:7]] == [LEVELS["l1_gbs"], LEVELS["l2_gbs"], LEVELS["l3_gbs"]], row)
         svg = open(os.path.join(plots, "roofline.svg")).read()
         check("and the plot draws them", all(f"L{l} roof" in svg for l in (1, 2, 3)), "")
+
+    # roofs measured far too low: the results land above them, and the doctor says so
+    write_cache(vb, d, [env], sgemm=PEAK, triad=0.01, l1_gbs=0.01, l1_bytes=1e5, l2_gbs=0.01, l2_bytes=1e6)
+    r = subprocess.run([vb, "run", "--op", "^relu_fwd$", "--variant", "vec", "--dims", "m=64,n=64", "--quiet",
+                        "--blas-core", "asis", "--out", out, "--", "--benchmark_min_time=0.01"],
+                       capture_output=True, text=True, env=env)
+    check("run exits 0", r.returncode == 0, r.stdout + r.stderr)
+    found = [f for f in json.load(open(out))["context"]["doctor"] if f["id"] == "above_roof"]
+    check("a kernel above its roof is a finding", found and found[0]["severity"] == "error" and
+          "above_roof" not in r.stdout and "above the roof of their level" in r.stdout, (found, r.stdout))
 print("test_cache_roofline: all passed")
