@@ -236,7 +236,7 @@ static void calibration(FILE *f, const vb_results *rs) {
 	fprintf(f, "| OpenBLAS sgemm, n=%d, %d threads | %.1f GFLOP/s | compute roof |\n", c->sgemm_n, c->threads,
 	        c->sgemm_gflops);
 	fprintf(f, "| FMA loop (%s) | %.1f GFLOP/s | theoretical check |\n", c->fma_isa, c->fma_gflops);
-	fprintf(f, "| STREAM triad | %.1f GB/s | memory roof |\n", c->triad_gbs);
+	fprintf(f, "| STREAM triad | %.1f GB/s | memory roof (DRAM) |\n", c->triad_gbs);
 	fprintf(f, "| STREAM copy | %.1f GB/s | |\n", c->copy_gbs);
 	const double lgbs[] = {c->l1_gbs, c->l2_gbs, c->l3_gbs}, lcap[] = {c->l1_bytes, c->l2_bytes, c->l3_bytes};
 	for (int l = 0; l < 3; l++)
