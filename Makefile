@@ -11,7 +11,7 @@ APT_PKGS = cmake make g++ pkg-config libopenblas-openmp-dev libbenchmark-dev lib
 # valgrind: `run --count-instructions` (make baseline/compare INSTR=1, the deterministic gate test).
 APT_PKGS += valgrind
 
-.PHONY: all deps configure build bench plots test test-valgrind baseline compare clean
+.PHONY: all deps configure build bench plots doctor test test-valgrind baseline compare clean
 
 all: build
 
@@ -52,6 +52,11 @@ bench: build
 plots: build
 	$(DRAW)
 
+# What in the stack would falsify timings (BLAS core, threads, other
+# processes, frequency): one line each; exit 1 when one does.
+doctor: build
+	$(BUILD)/vecbench doctor
+
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -77,7 +82,8 @@ test-valgrind: deps
 # (vecbench machine-id; written atomically); `make compare` runs the same
 # selection again and compares: non-zero exit when a kernel is SLOWER.
 # Both take OPS=REGEX DIMS=m=..,d=.. QUICK=1 REPS=N (>= 9) BENCH_ARGS='Google
-# Benchmark flags'; compare also THRESHOLD=PCT and BASELINE=FILE. INSTR=1 counts
+# Benchmark flags'; compare also THRESHOLD=PCT, BASELINE=FILE and
+# ALLOW_CONTENDED=1 (decide on runs timed beside other processes). INSTR=1 counts
 # instructions under callgrind instead of timing (deterministic: for CI).
 REPS ?= 9
 BASELINES ?= results/baselines
@@ -101,7 +107,8 @@ compare: build
 	[ -f "$$base" ] || { echo "make compare: no baseline $$base: run 'make baseline' (same options) first"; exit 2; }; \
 	mkdir -p $(dir $(COMPARE_OUT)); \
 	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(COMPARE_OUT) $(GATE_BENCH) || exit $$?; \
-	$(BUILD)/vecbench compare "$$base" $(COMPARE_OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD))
+	$(BUILD)/vecbench compare "$$base" $(COMPARE_OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD)) \
+	  $(if $(ALLOW_CONTENDED),--allow-contended)
 
 clean:
 	rm -rf $(BUILD)

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "regress.h"
 #include "results_json.h"
@@ -297,6 +299,21 @@ static int machines_differ(const vb_result_file *a, const vb_result_file *b, cha
 	return 0;
 }
 
+/* How many of a file's benchmarks were timed beside other processes
+ * (`run` marks them "contended"), plus one when the run as a whole was. */
+static int contended_marks(const char *path) {
+	char err[512];
+	cJSON *root = vb_result_file_load_json(path, err, sizeof err);
+	if (!root) return 0; /* vb_result_file_load reported it already */
+	int marks = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "context"), "contended"));
+	const cJSON *b;
+	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "benchmarks")) marks +=
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "contended"));
+	cJSON_Delete(root);
+	return marks;
+}
+
 static void print_names(const char *what, const vb_result_file *a, const vb_result_file *b) {
 	int n = 0;
 	for (int i = 0; i < a->n; i++)
@@ -310,7 +327,8 @@ static void print_names(const char *what, const vb_result_file *a, const vb_resu
 
 int vb_cmd_compare(int argc, char **argv) {
 	vb_opt opts[] = {{"threshold", 1, NULL},           {"alpha", 1, NULL},        {"instr-threshold", 1, NULL},
-	                 {"machine-independent", 0, NULL}, {"same-machine", 0, NULL}, {"no-drift", 0, NULL}};
+	                 {"machine-independent", 0, NULL}, {"same-machine", 0, NULL}, {"no-drift", 0, NULL},
+	                 {"allow-contended", 0, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[2];
 	int npos;
@@ -332,6 +350,16 @@ int vb_cmd_compare(int argc, char **argv) {
 	if (vb_result_file_load(pos[1], &b, err, sizeof err) != 0) {
 		vb_result_file_free(&a);
 		vb_die(VB_EXIT_USAGE, "%s", err);
+	}
+	for (int i = 0; i < 2 && !vb_opt_get(opts, NOPTS, "allow-contended"); i++) {
+		int marks = contended_marks(pos[i]);
+		if (marks) {
+			vb_result_file_free(&a), vb_result_file_free(&b);
+			vb_die(VB_EXIT_USAGE,
+			       "compare: %s was timed beside other processes (%d contended mark(s)): its times decide "
+			       "nothing; time it on an idle machine, or pass --allow-contended",
+			       pos[i], marks);
+		}
 	}
 	char why[600];
 	int differ = machines_differ(&a, &b, why, sizeof why);

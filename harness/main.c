@@ -1,6 +1,7 @@
 /* vecbench: loop versus vectorized neural-network ops, checked and timed. */
 #include <string.h>
 
+#include "doctor.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -16,9 +17,15 @@ static void usage(FILE *f) {
 	      "        [--recalibrate]                           measure the roofline again (else cached per machine)\n"
 	      "        [--repetitions N]                         N repetitions of each benchmark (compare: 9)\n"
 	      "        [--count-instructions]                    instructions per call (callgrind), not times\n"
+	      "        [--blas-core auto|asis|NAME]              OpenBLAS core: auto re-runs on a better one when\n"
+	      "                                                  OpenBLAS chose a fallback below the CPU (default)\n"
 	      "  compare BASE NEW [--threshold PCT] [--alpha A] [--instr-threshold PCT]\n"
-	      "          [--machine-independent | --same-machine]  regression gate over two result files:\n"
+	      "          [--machine-independent | --same-machine] [--allow-contended]\n"
+	      "                                                  regression gate over two result files:\n"
 	      "                                                  exit 1 when a benchmark is SLOWER\n"
+	      "  doctor                                          what in the stack would falsify timings, one line\n"
+	      "                                                  each with its cost and fix; exit 1 when one does\n"
+	      "  calibration-key                                 what the roofline calibration's cache is keyed by\n"
 	      "  machine-id                                      the name baselines are filed under\n"
 	      "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
 	      "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n"
@@ -44,6 +51,9 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "plot")) return vb_cmd_plot(argc - 2, argv + 2);
 	if (!strcmp(cmd, "report")) return vb_cmd_report(argc - 2, argv + 2);
 	if (!strcmp(cmd, "compare")) return vb_cmd_compare(argc - 2, argv + 2);
+	if (!strcmp(cmd, "doctor")) return vb_cmd_doctor(argc - 2, argv + 2);
+	if (!strcmp(cmd, "blas-trial")) return vb_cmd_blas_trial(argc - 2, argv + 2); /* doctor.c's child */
+	if (!strcmp(cmd, "calibration-key")) return vb_cmd_calibration_key(argc - 2, argv + 2);
 	if (!strcmp(cmd, "machine-id")) return vb_cmd_machine_id(argc - 2, argv + 2);
 	vb_die(VB_EXIT_USAGE, "unknown command '%s' (see 'vecbench help')", cmd);
 }

@@ -100,8 +100,8 @@ void vb_summary_extra(char *buf, size_t len, int with_gpu, const vb_calibration 
                       double bytes, double seconds, double io_bytes, int on_gpu) {
 	char io[16], ws[16], heap[16], rss[16], gpu[16] = "-", roof[16] = "-";
 	/* The calibration is the CPU's: GPU kernels show the CUDA bridge's figure. */
-	double pct =
-	    on_gpu ? (m->device_roof_pct > 0 ? m->device_roof_pct : NAN) : vb_roofline_pct(cal, flops, bytes, seconds);
+	double pct = on_gpu ? (m->device_roof_pct > 0 ? m->device_roof_pct : NAN)
+	                    : vb_roofline_pct_ws(cal, flops, bytes, seconds, io_bytes + m->workspace);
 	if (!isnan(pct)) snprintf(roof, sizeof roof, "%.1f%%", pct);
 	above_roof |= pct > 100;
 	vb_fmt_bytes(io_bytes, io, sizeof io);
@@ -116,6 +116,7 @@ void vb_summary_extra(char *buf, size_t len, int with_gpu, const vb_calibration 
 void vb_summary_footnotes(void) {
 	if (above_roof)
 		printf(
-		    "  %%roof above 100: the data fit in cache, which is faster than the DRAM bandwidth (STREAM) the "
-		    "roofline uses\n");
+		    "  %%roof above 100: faster than the roof of the cache level the working set (io + wksp) fits "
+		    "in: the level's bandwidth was measured low (a busy machine) or the kernel reuses less data than "
+		    "it counts\n");
 }

@@ -142,10 +142,12 @@ void vb_results_load(vb_results *rs, const char *path) {
 			x->roof_gflops = num(e, "roofline_gflops");
 		} else if (rs->have_cal && !strcmp(x->device, "cpu")) {
 			/* An older run, or a synthetic one: from the context's figures. */
-			x->roof_pct = vb_roofline_pct(&rs->cal, x->flops, x->bytes, x->seconds);
-			x->roof_gflops =
-			    (x->bytes > 0 ? vb_roofline_ceiling(&rs->cal, x->intensity) : rs->cal.sgemm_gflops * 1e9) *
-			    1e-9;
+			double set =
+			    (x->io_bytes > 0 ? x->io_bytes : NAN) + (x->workspace_bytes > 0 ? x->workspace_bytes : 0);
+			x->roof_pct = vb_roofline_pct_ws(&rs->cal, x->flops, x->bytes, x->seconds, set);
+			x->roof_gflops = (x->bytes > 0 ? vb_roofline_ceiling_ws(&rs->cal, x->intensity, set)
+			                               : rs->cal.sgemm_gflops * 1e9) *
+			                 1e-9;
 		}
 	}
 	/* Speedups the file lacks: loop's time at the same dims over this one's. */
@@ -404,9 +406,11 @@ static int write_roofline(const vb_results *rs, const char *dir) {
 	if (!rs->have_cal) return 0;
 	char path[4200];
 	FILE *f = open_dat(dir, "roofline_ceilings.dat", path, sizeof path);
-	fprintf(f, "# sgemm_gflops\tfma_gflops\ttriad_gbs\tcopy_gbs\n");
-	fprintf(f, "%.17g\t%.17g\t%.17g\t%.17g\n", rs->cal.sgemm_gflops, rs->cal.fma_gflops, rs->cal.triad_gbs,
-	        rs->cal.copy_gbs);
+	/* the cache levels' roofs: 0 when the run has none (gnuplot's stats need numbers) */
+	fprintf(f, "# sgemm_gflops\tfma_gflops\ttriad_gbs\tcopy_gbs\tl1_gbs\tl2_gbs\tl3_gbs\n");
+	fprintf(f, "%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", rs->cal.sgemm_gflops, rs->cal.fma_gflops,
+	        rs->cal.triad_gbs, rs->cal.copy_gbs, rs->cal.l1_gbs > 0 ? rs->cal.l1_gbs : 0,
+	        rs->cal.l2_gbs > 0 ? rs->cal.l2_gbs : 0, rs->cal.l3_gbs > 0 ? rs->cal.l3_gbs : 0);
 	close_dat(f, path);
 	return write_roof_points(rs, dir, "roofline", has_roof_cpu);
 }

@@ -40,6 +40,12 @@ typedef struct {
 	double fma_gflops;   /* a pure FMA loop: the theoretical check */
 	double triad_gbs;    /* STREAM triad, all threads: the memory roof */
 	double copy_gbs;     /* STREAM copy, all threads */
+	/* The cache-aware roofline: triad bandwidth (all threads) with each
+	 * thread's arrays at half of its share of the level, and the level's
+	 * capacity over the threads (private levels add up across cores).
+	 * NAN when the level is absent; DRAM is triad_gbs. */
+	double l1_gbs, l2_gbs, l3_gbs;
+	double l1_bytes, l2_bytes, l3_bytes;
 	int threads;
 	int sgemm_n;
 	char fma_isa[16]; /* avx512, avx2, scalar */
@@ -52,6 +58,10 @@ typedef struct {
 /* Loads the cached calibration of this machine (XDG_CACHE_HOME or
  * ~/.cache/vecbench/<host>.json) or measures and caches it. */
 void vb_calibrate(vb_calibration *cal, int recalibrate);
+/* The cached calibration when its stack key matches this process; -1 otherwise. */
+int vb_calibration_cached(vb_calibration *cal);
+/* `vecbench calibration-key`: what the cache is keyed by, as JSON. */
+int vb_cmd_calibration_key(int argc, char **argv);
 /* One line on stdout: the figures and where they come from. */
 void vb_calibration_print(const vb_calibration *cal);
 /* The measurement itself (a few seconds). */
@@ -64,6 +74,14 @@ double vb_roofline_ceiling(const vb_calibration *cal, double intensity);
 /* Achieved rate as a percent of the ceiling at its intensity; a kernel that
  * does no FLOPs is measured against the bandwidth alone. NAN without figures. */
 double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, double seconds);
+/* The bandwidth roof (bytes/s) of the smallest level a working set (inputs,
+ * outputs and workspace, bytes) fits in: L1, L2, L3, else DRAM (STREAM triad).
+ * Never below a slower level's roof. level gets "L1".."L3" or "DRAM". */
+double vb_roofline_bandwidth(const vb_calibration *cal, double working_set, const char **level);
+/* The ceiling and %roof against that level's roof: data that fit in cache are
+ * measured against the cache's bandwidth, so %roof means the same at every size. */
+double vb_roofline_ceiling_ws(const vb_calibration *cal, double intensity, double working_set);
+double vb_roofline_pct_ws(const vb_calibration *cal, double flops, double bytes, double seconds, double working_set);
 /* Calibration figures into / out of a results JSON's context (numbers). */
 void vb_calibration_to_context(const vb_calibration *cal, cJSON *context);
 int vb_calibration_from_context(vb_calibration *cal, const cJSON *context); /* 0, or -1 when absent */

@@ -86,6 +86,33 @@ static void caches(FILE *f, const vb_results *rs) {
 	fputs(" |\n", f);
 }
 
+/* The doctor's findings (context.doctor), one line each, and whether the run
+ * shared its CPUs with other processes. */
+static void doctor(FILE *f, const vb_results *rs) {
+	const cJSON *arr = rs->context ? cJSON_GetObjectItemCaseSensitive(rs->context, "doctor") : NULL;
+	if (!cJSON_IsArray(arr)) return;
+	fputs("## Doctor: the stack under the timings\n\n", f);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rs->context, "contended")))
+		fputs("**Contended run**: other processes used the CPUs while it was timed; the times are slower and "
+		      "noisier than the machine's (`vecbench compare` refuses them without `--allow-contended`).\n\n",
+		      f);
+	const cJSON *x;
+	cJSON_ArrayForEach(x, arr) {
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(x, "severity"),
+		            *msg = cJSON_GetObjectItemCaseSensitive(x, "message"),
+		            *fix = cJSON_GetObjectItemCaseSensitive(x, "fix");
+		if (!cJSON_IsString(sev) || !cJSON_IsString(msg)) continue;
+		fprintf(f, "- **%s** ", sev->valuestring);
+		cell(f, msg->valuestring);
+		if (cJSON_IsString(fix) && *fix->valuestring) {
+			fputs("; fix: ", f);
+			cell(f, fix->valuestring);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
 /* Path of target relative to the directory base (both existing). */
 static void relpath(const char *target, const char *base, char *out, size_t len) {
 	char t[PATH_MAX], b[PATH_MAX];
@@ -146,7 +173,8 @@ static void plots(FILE *f, const char *dir, const char *report_dir) {
 		free(names[i]);
 	}
 	plot(f, dir, rel, "roofline", "Roofline",
-	     "Each CPU kernel at its op's largest size against the measured sgemm peak and STREAM triad bandwidth.");
+	     "Each CPU kernel at its op's largest size against the measured sgemm peak, the STREAM triad bandwidth "
+	     "(DRAM) and the triad with the data in L1, L2 and L3 where the run measured them.");
 	plot(f, dir, rel, "roofline_gpu", "GPU roofline",
 	     "Each CUDA kernel at its op's largest size against the device's cuBLAS rate per precision and measured "
 	     "copy "
@@ -163,11 +191,10 @@ static void summary(FILE *f, const vb_results *rs) {
 	fputs(
 	    "## Summary\n\nTime per call (median of repetitions, else mean), speedup over `loop` at the same size, "
 	    "achieved rates, arithmetic intensity, % of the roofline at that intensity, and memory: inputs and outputs "
-	    "(io), the variant's peak workspace, heap growth, peak RSS and the GPU's peak where measured. Above 100% "
-	    "of the roofline, the data were served from "
-	    "cache, faster than the DRAM bandwidth (STREAM triad) the roofline assumes. GPU variants are measured "
-	    "against the "
-	    "device's own figures (the GPU table above).\n",
+	    "(io), the variant's peak workspace, heap growth, peak RSS and the GPU's peak where measured. The "
+	    "bandwidth roof is that of the smallest level the working set (io + workspace) fits in: L1, L2, L3 "
+	    "(triad in cache, when the run measured them), else DRAM (STREAM triad). GPU variants are measured "
+	    "against the device's own figures (the GPU table above).\n",
 	    f);
 	const char *op = NULL;
 	for (int k = 0; k < rs->n; k++) {
@@ -209,8 +236,16 @@ static void calibration(FILE *f, const vb_results *rs) {
 	fprintf(f, "| OpenBLAS sgemm, n=%d, %d threads | %.1f GFLOP/s | compute roof |\n", c->sgemm_n, c->threads,
 	        c->sgemm_gflops);
 	fprintf(f, "| FMA loop (%s) | %.1f GFLOP/s | theoretical check |\n", c->fma_isa, c->fma_gflops);
-	fprintf(f, "| STREAM triad | %.1f GB/s | memory roof |\n", c->triad_gbs);
+	fprintf(f, "| STREAM triad | %.1f GB/s | memory roof (DRAM) |\n", c->triad_gbs);
 	fprintf(f, "| STREAM copy | %.1f GB/s | |\n", c->copy_gbs);
+	const double lgbs[] = {c->l1_gbs, c->l2_gbs, c->l3_gbs}, lcap[] = {c->l1_bytes, c->l2_bytes, c->l3_bytes};
+	for (int l = 0; l < 3; l++)
+		if (lgbs[l] > 0 && lcap[l] > 0) {
+			char cap[16];
+			vb_fmt_bytes(lcap[l], cap, sizeof cap);
+			fprintf(f, "| triad in L%d | %.1f GB/s | roof of working sets up to %s (io + workspace) |\n",
+			        l + 1, lgbs[l], cap);
+		}
 	fprintf(f, "| ridge point | %.2f FLOP/byte | kernels below it are bandwidth-bound |\n\n",
 	        c->sgemm_gflops / c->triad_gbs);
 	if (*c->source) fprintf(f, "Calibration: %s.\n\n", c->source);
@@ -262,6 +297,8 @@ int vb_cmd_report(int argc, char **argv) {
 	fact(f, &rs, "MHz (reported)", "mhz_per_cpu");
 	caches(f, &rs);
 	fact(f, &rs, "OpenBLAS core", "openblas_core");
+	fact(f, &rs, "OpenBLAS core detected", "blas_core_detected");
+	fact(f, &rs, "OpenBLAS core, why", "blas_core_why");
 	fact(f, &rs, "OpenBLAS build", "openblas_config");
 	fact(f, &rs, "threads", "threads");
 	fact(f, &rs, "compiler", "compiler");
@@ -274,6 +311,7 @@ int vb_cmd_report(int argc, char **argv) {
 	fact(f, &rs, "vecbench revision", "vecbench_revision");
 	fact(f, &rs, "peak RSS measured", "peak_rss_scope");
 	fputc('\n', f);
+	doctor(f, &rs);
 	calibration(f, &rs);
 	gpu_calibration(f, &rs);
 	summary(f, &rs);

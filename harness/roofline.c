@@ -1,5 +1,6 @@
 /* The machine's own limits for the roofline: STREAM copy and triad on arrays
- * larger than the last-level cache with all threads, the best rate of a large
+ * larger than the last-level cache with all threads, the triad again with the
+ * data in L1, L2 and L3 (the cache-aware roofline of Ilic, Pratas and Sousa), the best rate of a large
  * OpenBLAS sgemm (the compute roof), and a pure FMA loop (the theoretical
  * check). Measured once per machine and thread count, cached, reused. */
 #define _GNU_SOURCE
@@ -15,10 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "doctor.h"
 #include "prof.h"
 #include "report.h"
 
-enum { CACHE_VERSION = 1 };
+enum { CACHE_VERSION = 2 }; /* 2: keyed by the whole stack, not the host alone */
+
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+extern int openblas_get_num_threads(void);
 
 /* ---- STREAM ---- */
 
@@ -59,6 +65,145 @@ static void measure_stream(vb_calibration *cal) {
 	cal->copy_gbs = stream_best(0, a, b, c, n, 6) * 1e-9;
 	cal->triad_gbs = stream_best(1, a, b, c, n, 6) * 1e-9;
 	free(a), free(b), free(c);
+}
+
+/* ---- the cache levels: triad bandwidth with the data in L1, L2, L3 ---- */
+
+/* Each thread's own arrays; reps passes over them between two barriers. Wide
+ * vectors, so the roof is what the SIMD kernels can reach. */
+__attribute__((target("avx512f"))) static void triad_avx512(double *a, const double *b, const double *c, long n,
+                                                            long reps) {
+	const __m512d s = _mm512_set1_pd(3.0);
+	for (long r = 0; r < reps; r++) {
+		for (long i = 0; i < n; i += 8)
+			_mm512_store_pd(a + i, _mm512_fmadd_pd(s, _mm512_load_pd(c + i), _mm512_load_pd(b + i)));
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+__attribute__((target("avx2,fma"))) static void triad_avx2(double *a, const double *b, const double *c, long n,
+                                                           long reps) {
+	const __m256d s = _mm256_set1_pd(3.0);
+	for (long r = 0; r < reps; r++) {
+		for (long i = 0; i < n; i += 4)
+			_mm256_store_pd(a + i, _mm256_fmadd_pd(s, _mm256_load_pd(c + i), _mm256_load_pd(b + i)));
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+static void triad_plain(double *a, const double *b, const double *c, long n, long reps) {
+	for (long r = 0; r < reps; r++) {
+		for (long i = 0; i < n; i++)
+			a[i] = b[i] + 3.0 * c[i];
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+/* Bytes/s of a triad over n doubles per array and thread, all threads at
+ * once: each thread's best of 15 timings, summed. Each thread times itself:
+ * on a busy machine a barrier would wait for the slowest, descheduled one. */
+static double triad_in_cache(long n) {
+	void (*fn)(double *, const double *, const double *, long, long) = triad_plain;
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		fn = triad_avx512;
+	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		fn = triad_avx2;
+	long reps = (long)fmax(1, 1e6 / (double)n); /* ~25 MB per thread and timing */
+	double total = 0;
+	int failed = 0;
+#pragma omp parallel reduction(+ : total, failed)
+	{
+		double *a = aligned_alloc(64, (size_t)n * sizeof(double)),
+		       *b = aligned_alloc(64, (size_t)n * sizeof(double)),
+		       *c = aligned_alloc(64, (size_t)n * sizeof(double));
+		if (a && b && c) {
+			for (long i = 0; i < n; i++)
+				a[i] = 0, b[i] = 1, c[i] = 0.5;
+			fn(a, b, c, n, 1);
+			double best = INFINITY;
+#pragma omp barrier
+			for (int t = 0; t < 15; t++) {
+				double t0 = vb_now();
+				fn(a, b, c, n, reps);
+				best = fmin(best, vb_now() - t0);
+			}
+			total += 3.0 * (double)n * sizeof(double) * (double)reps / best;
+		} else {
+			failed = 1;
+#pragma omp barrier
+		}
+		free(a), free(b), free(c);
+	}
+	return failed ? NAN : total;
+}
+
+/* Data and unified caches of cpu0 from sysfs: level, size, CPUs sharing it. */
+static void cache_level(int level, double *bytes, int *shared) {
+	*bytes = NAN, *shared = 1;
+	for (int i = 0; i < 16; i++) {
+		char path[128], v[256];
+		int lv = 0;
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		FILE *f = fopen(path, "r");
+		if (!f) break;
+		int ok = fscanf(f, "%d", &lv) == 1;
+		fclose(f);
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		f = fopen(path, "r");
+		if (!ok || lv != level || !f || !fgets(v, sizeof v, f) || !strncmp(v, "Instruction", 11)) {
+			if (f) fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		f = fopen(path, "r");
+		double size = 0;
+		char unit = 0;
+		if (f && fscanf(f, "%lf%c", &size, &unit) >= 1)
+			*bytes = size * (unit == 'K'   ? 1024.0
+			                 : unit == 'M' ? 1048576.0
+			                 : unit == 'G' ? 1073741824.0
+			                               : 1.0);
+		if (f) fclose(f);
+		/* shared_cpu_list: "0", "0-1", "0,2-3" */
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", i);
+		f = fopen(path, "r");
+		if (f && fgets(v, sizeof v, f)) {
+			int count = 0;
+			for (char *p = v; *p && *p != '\n';) {
+				long lo = strtol(p, &p, 10), hi = lo;
+				if (*p == '-') hi = strtol(p + 1, &p, 10);
+				count += (int)(hi - lo + 1);
+				if (*p == ',')
+					p++;
+				else if (*p && *p != '\n')
+					break;
+			}
+			*shared = count > 0 ? count : 1;
+		}
+		if (f) fclose(f);
+		return;
+	}
+}
+
+static void measure_caches(vb_calibration *cal) {
+	double *gbs[] = {&cal->l1_gbs, &cal->l2_gbs, &cal->l3_gbs},
+	       *cap[] = {&cal->l1_bytes, &cal->l2_bytes, &cal->l3_bytes};
+	int threads = omp_get_max_threads();
+	for (int l = 1; l <= 3; l++) {
+		double bytes;
+		int shared;
+		cache_level(l, &bytes, &shared);
+		*gbs[l - 1] = *cap[l - 1] = NAN;
+		if (!(bytes > 0)) continue;
+		/* The threads that share one instance of the level split its half. */
+		int sharers = shared < threads ? shared : threads;
+		long n = (long)(bytes / 2 / sharers / 3 / sizeof(double)) / 64 * 64;
+		if (n < 64) continue;
+		*gbs[l - 1] = triad_in_cache(n) * 1e-9;
+		*cap[l - 1] = bytes * fmax(1.0, (double)threads / shared);
+	}
 }
 
 /* ---- sgemm ---- */
@@ -179,6 +324,7 @@ void vb_calibration_measure(vb_calibration *cal) {
 	time_t now = time(NULL);
 	strftime(cal->date, sizeof cal->date, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
 	measure_stream(cal);
+	measure_caches(cal);
 	/* The theoretical check: no sgemm beats the FMA loop. When one does, a
 	 * busy machine disturbed a measurement; measure both once more. */
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -244,7 +390,9 @@ static const struct {
 	size_t offset, size;
 	char kind; /* d double, i int, s string */
 } FIELDS[] = {FIELD(sgemm_gflops, 'd'), FIELD(sgemm_n, 'i'),  FIELD(fma_gflops, 'd'), FIELD(fma_isa, 's'),
-              FIELD(triad_gbs, 'd'),    FIELD(copy_gbs, 'd'), FIELD(threads, 'i')};
+              FIELD(triad_gbs, 'd'),    FIELD(copy_gbs, 'd'), FIELD(threads, 'i'),    FIELD(l1_gbs, 'd'),
+              FIELD(l2_gbs, 'd'),       FIELD(l3_gbs, 'd'),   FIELD(l1_bytes, 'd'),   FIELD(l2_bytes, 'd'),
+              FIELD(l3_bytes, 'd')};
 
 static void set_num(cJSON *o, const char *k, double v) {
 	if (!isfinite(v)) return; /* JSON has no NaN or infinity */
@@ -283,33 +431,136 @@ static void fields_get(vb_calibration *cal, const cJSON *o, const char *prefix) 
 	}
 }
 
-static int cache_load(vb_calibration *cal, const char *path) {
-	char *text = vb_read_file(path, 1 << 20, NULL);
-	if (!text) return -1;
-	cJSON *o = cJSON_Parse(text);
-	free(text);
-	if (!o) return -1;
-	vb_calibration c = {0};
-	vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
-	int ok = num(o, "version") == CACHE_VERSION && !strcmp(str(o, "cpu_model"), c.cpu_model) &&
-	         num(o, "threads") == omp_get_max_threads();
-	fields_get(&c, o, "");
-	c.seconds = num(o, "seconds");
-	snprintf(c.date, sizeof c.date, "%s", str(o, "date"));
-	cJSON_Delete(o);
-	if (!ok || !figures_ok(&c)) return -1;
-	snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
-	*cal = c;
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Everything the figures depend on: the CPU and its features, the BLAS
+ * library, version, build and core, the thread counts and the threading
+ * settings. A calibration cached for another stack is measured again.
+ * OPENBLAS_CORETYPE is left out: blas_core says what it did. */
+static cJSON *stack_key(void) {
+	cJSON *k = cJSON_CreateObject();
+	char buf[1024];
+	vb_cpu_model(buf, sizeof buf);
+	cJSON_AddStringToObject(k, "cpu_model", buf);
+	vb_cpu_features(buf, sizeof buf);
+	cJSON_AddStringToObject(k, "cpu_features", buf);
+	cJSON_AddStringToObject(k, "blas_core", openblas_get_corename());
+	cJSON_AddStringToObject(k, "blas_config", openblas_get_config());
+	cJSON_AddNumberToObject(k, "threads", omp_get_max_threads());
+	cJSON_AddNumberToObject(k, "blas_threads", openblas_get_num_threads());
+	extern char **environ;
+	const char *vars[64];
+	int n = 0;
+	for (char **e = environ; *e && n < 64; e++)
+		if ((!strncmp(*e, "OMP_", 4) || !strncmp(*e, "OPENBLAS_", 9) || !strncmp(*e, "GOMP_", 5) ||
+		     !strncmp(*e, "KMP_", 4)) &&
+		    strncmp(*e, "OPENBLAS_CORETYPE=", 18) != 0)
+			vars[n++] = *e;
+	qsort(vars, (size_t)n, sizeof *vars, cmp_str);
+	buf[0] = 0;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", vars[i]);
+	}
+	cJSON_AddStringToObject(k, "env", buf);
+	return k;
+}
+
+/* The first part of the stack that differs from the cached key, as
+ * "name: cached -> now", or "" when none does. */
+static void key_difference(const cJSON *cached, char *why, size_t len) {
+	cJSON *now = stack_key();
+	why[0] = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, now) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(cached, x->string);
+		if (c && cJSON_Compare(c, x, 1)) continue;
+		char *a = c ? cJSON_PrintUnformatted(c) : NULL, *b = cJSON_PrintUnformatted(x);
+		snprintf(why, len, "%s: %.200s -> %.200s", x->string, a ? a : "(none)", b ? b : "");
+		cJSON_free(a), cJSON_free(b);
+		break;
+	}
+	cJSON_Delete(now);
+}
+
+int vb_cmd_calibration_key(int argc, char **argv) {
+	(void)argc, (void)argv;
+	cJSON *k = stack_key();
+	char *s = cJSON_Print(k);
+	puts(s);
+	cJSON_free(s);
+	cJSON_Delete(k);
 	return 0;
 }
 
+/* The cache file: {"version": 2, "calibrations": [entry, ...]}, one entry per
+ * stack key, the latest first, at most CACHE_ENTRIES (switching between BLAS
+ * cores or thread counts does not measure every time). */
+enum { CACHE_ENTRIES = 8 };
+
+static cJSON *cache_read(const char *path) {
+	char *text = vb_read_file(path, 1 << 20, NULL);
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (o && (num(o, "version") != CACHE_VERSION ||
+	          !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "calibrations")))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* verbose: says why a cache that exists does not apply. */
+static int cache_load(vb_calibration *cal, const char *path, int verbose) {
+	cJSON *o = cache_read(path);
+	if (!o) return -1;
+	char why[500] = "", first_why[500] = "";
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "calibrations")) {
+		key_difference(cJSON_GetObjectItemCaseSensitive(e, "key"), why, sizeof why);
+		if (!first_why[0]) snprintf(first_why, sizeof first_why, "%s", why);
+		if (why[0]) continue;
+		vb_calibration c = {0};
+		vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
+		fields_get(&c, e, "");
+		c.seconds = num(e, "seconds");
+		snprintf(c.date, sizeof c.date, "%s", str(e, "date"));
+		if (!figures_ok(&c)) continue;
+		snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
+		*cal = c;
+		cJSON_Delete(o);
+		return 0;
+	}
+	if (verbose && first_why[0])
+		printf("vecbench: the calibration cached in %s was measured for another stack (%s): measuring again\n",
+		       path, first_why);
+	cJSON_Delete(o);
+	return -1;
+}
+
 static void cache_save(const vb_calibration *cal, const char *path) {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
-	cJSON_AddStringToObject(o, "cpu_model", cal->cpu_model);
-	cJSON_AddStringToObject(o, "date", cal->date);
-	fields_put(o, "", cal);
-	cJSON_AddNumberToObject(o, "seconds", cal->seconds);
+	cJSON *o = cache_read(path);
+	if (!o) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "version", CACHE_VERSION);
+		cJSON_AddArrayToObject(o, "calibrations");
+	}
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "calibrations"), *key = stack_key();
+	/* this stack's old entry goes; the new one comes first */
+	for (cJSON *e = list->child, *next; e; e = next) {
+		next = e->next;
+		if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(e, "key"), key, 1))
+			cJSON_Delete(cJSON_DetachItemViaPointer(list, e));
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddItemToObject(e, "key", key);
+	cJSON_AddStringToObject(e, "cpu_model", cal->cpu_model);
+	cJSON_AddStringToObject(e, "date", cal->date);
+	fields_put(e, "", cal);
+	cJSON_AddNumberToObject(e, "seconds", cal->seconds);
+	cJSON_InsertItemInArray(list, 0, e);
+	while (cJSON_GetArraySize(list) > CACHE_ENTRIES)
+		cJSON_DeleteItemFromArray(list, CACHE_ENTRIES);
 	char *s = cJSON_Print(o);
 	if (vb_write_file_atomic(path, s, strlen(s)) != 0)
 		fprintf(stderr, "vecbench: warning: cannot cache the calibration in %s: %s\n", path, strerror(errno));
@@ -337,10 +588,15 @@ static double other_runnable(void) {
 	return sum / n;
 }
 
+int vb_calibration_cached(vb_calibration *cal) {
+	char path[4608];
+	return cache_path(path, sizeof path) == 0 && cache_load(cal, path, 0) == 0 ? 0 : -1;
+}
+
 void vb_calibrate(vb_calibration *cal, int recalibrate) {
 	char path[4608];
 	int have_path = cache_path(path, sizeof path) == 0;
-	if (!recalibrate && have_path && cache_load(cal, path) == 0) return;
+	if (!recalibrate && have_path && cache_load(cal, path, 1) == 0) return;
 	memset(cal, 0, sizeof *cal);
 	double others = other_runnable();
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -373,9 +629,10 @@ void vb_calibrate(vb_calibration *cal, int recalibrate) {
 void vb_calibration_print(const vb_calibration *cal) {
 	printf(
 	    "== roofline: sgemm %.1f GFLOP/s (n=%d), STREAM triad %.1f GB/s (copy %.1f), FMA loop (%s) %.1f GFLOP/s, "
-	    "%d threads ==\n   %s; --recalibrate to measure again\n",
+	    "%d threads ==\n   triad with the data in L1 %.1f GB/s, L2 %.1f, L3 %.1f (NaN: not measured)\n"
+	    "   %s; --recalibrate to measure again\n",
 	    cal->sgemm_gflops, cal->sgemm_n, cal->triad_gbs, cal->copy_gbs, cal->fma_isa, cal->fma_gflops, cal->threads,
-	    cal->source);
+	    cal->l1_gbs, cal->l2_gbs, cal->l3_gbs, cal->source);
 	fflush(stdout);
 }
 
@@ -392,6 +649,38 @@ double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, do
 		return 100 * (flops / seconds) / vb_roofline_ceiling(cal, intensity);
 	}
 	return bytes > 0 ? 100 * (bytes / seconds) / (cal->triad_gbs * 1e9) : NAN;
+}
+
+double vb_roofline_bandwidth(const vb_calibration *cal, double working_set, const char **level) {
+	static const char *const NAMES[] = {"L1", "L2", "L3"};
+	const double gbs[] = {cal->l1_gbs, cal->l2_gbs, cal->l3_gbs},
+	             cap[] = {cal->l1_bytes, cal->l2_bytes, cal->l3_bytes};
+	double roof = cal->triad_gbs;
+	const char *name = "DRAM";
+	/* from the slowest level up: a level's roof is at least the one below it */
+	for (int l = 2; l >= 0; l--) {
+		if (!(gbs[l] > 0) || !(cap[l] > 0)) continue;
+		double at = fmax(gbs[l], roof);
+		if (working_set > 0 && working_set <= cap[l])
+			roof = at, name = NAMES[l];
+		else if (!(working_set > 0))
+			break; /* unknown working set: DRAM */
+	}
+	if (level) *level = name;
+	return roof * 1e9;
+}
+
+double vb_roofline_ceiling_ws(const vb_calibration *cal, double intensity, double working_set) {
+	return fmin(cal->sgemm_gflops * 1e9, intensity * vb_roofline_bandwidth(cal, working_set, NULL));
+}
+
+double vb_roofline_pct_ws(const vb_calibration *cal, double flops, double bytes, double seconds, double working_set) {
+	if (!(seconds > 0) || !figures_ok(cal)) return NAN;
+	if (flops > 0) {
+		double intensity = bytes > 0 ? flops / bytes : INFINITY;
+		return 100 * (flops / seconds) / vb_roofline_ceiling_ws(cal, intensity, working_set);
+	}
+	return bytes > 0 ? 100 * (bytes / seconds) / vb_roofline_bandwidth(cal, working_set, NULL) : NAN;
 }
 
 void vb_calibration_to_context(const vb_calibration *cal, cJSON *ctx) {
@@ -430,8 +719,14 @@ void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
 		set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
 		set_num(b, "achieved_gflops", flops / sec * 1e-9);
 		set_num(b, "achieved_gbs", bytes / sec * 1e-9);
+		/* the working set: inputs, outputs and the workspace the variant used */
+		double io = num(b, "io_bytes"), ws = num(b, "workspace_bytes");
+		double set = (io > 0 ? io : NAN) + (ws > 0 ? ws : 0);
+		const char *level;
+		set_num(b, "roofline_bandwidth_gbs", vb_roofline_bandwidth(cal, set, &level) * 1e-9);
+		set_str(b, "roofline_level", level);
 		set_num(b, "roofline_gflops",
-		        bytes > 0 ? vb_roofline_ceiling(cal, flops / bytes) * 1e-9 : cal->sgemm_gflops);
-		set_num(b, "roofline_pct", vb_roofline_pct(cal, flops, bytes, sec));
+		        bytes > 0 ? vb_roofline_ceiling_ws(cal, flops / bytes, set) * 1e-9 : cal->sgemm_gflops);
+		set_num(b, "roofline_pct", vb_roofline_pct_ws(cal, flops, bytes, sec, set));
 	}
 }

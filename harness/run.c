@@ -13,6 +13,7 @@
 
 #include "bench_shim.h"
 #include "cli.h"
+#include "doctor.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -34,13 +35,16 @@ typedef struct {
 	double time_us; /* representative time: median over repetitions, else mean */
 	double iterations;
 	vb_memprof mem;
-	vb_inject inject; /* VB_INJECT_SLOWDOWN: tests of the regression gate only */
+	vb_inject inject;            /* VB_INJECT_SLOWDOWN: tests of the regression gate only */
+	double others_cpu_s, wall_s; /* other processes' CPU seconds while this case ran, and its wall time */
+	int cpu_samples;             /* pairs of samples they add up */
 } bench_case;
 
 static bench_case *live;
 static bench_case *all_cases; /* for the progress line's "i of N" */
 static vb_progress progress;  /* prof.h */
 static vb_calibration calib;  /* the roofline's figures, prof.h */
+static int doctor_printed;    /* findings shown before the checks; the summary shows the later ones */
 
 /* SIGINT/SIGTERM: the first one stops the run after the current iteration
  * (finished benchmarks go to <out>.partial.json); a second one kills. */
@@ -90,6 +94,8 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 		vb_bm_skip_with_error(st, INTERRUPTED);
 		return;
 	}
+	vb_cpu_sample cpu0, cpu1; /* outside the timed loop: Google Benchmark times keep_running only */
+	vb_cpu_sample_take(&cpu0);
 	if (live != bc) {
 		if (live) release(live);
 		live = NULL;
@@ -131,6 +137,17 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	vb_bm_counter(st, "workspace_bytes", (double)vb_arena_peak(bc->ws), VB_BM_BASE_1024);
 	vb_bm_counter(st, "io_bytes", vb_dims_footprint(op, bc->dim, v->dtype), VB_BM_BASE_1024);
 	vb_memprof_counters(&bc->mem, st);
+	vb_cpu_sample_take(&cpu1);
+	bc->others_cpu_s += vb_cpu_others(&cpu0, &cpu1);
+	bc->wall_s += cpu1.wall - cpu0.wall;
+	bc->cpu_samples++;
+}
+
+/* This case shared its CPUs: other processes used more than VB_CONTENDED_SHARE
+ * of them, beyond what the counters' ticks can misread. */
+static int case_contended(const bench_case *bc) {
+	return bc->wall_s > 0 && bc->others_cpu_s - bc->cpu_samples * vb_cpu_sample_slack() >
+	                             VB_CONTENDED_SHARE * vb_cpus_allowed() * bc->wall_s;
 }
 
 /* ---- results ---- */
@@ -221,6 +238,11 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 		cJSON_AddNumberToObject(b, "flops_per_iteration", bc->op->flops(bc->dim));
 		cJSON_AddNumberToObject(b, "bytes_per_iteration", vb_variant_bytes(bc->op, v, bc->dim));
 		cJSON_AddNumberToObject(b, "check_err_bound", bc->ratio);
+		if (bc->wall_s > 0) {
+			cJSON_AddBoolToObject(b, "contended", case_contended(bc));
+			cJSON_AddNumberToObject(b, "contention_other_cpus",
+			                        fmin(bc->others_cpu_s / bc->wall_s, vb_cpus_allowed()));
+		}
 		const char *agg = str_field(b, "aggregate_name");
 		double s = speedup(c, n, bc);
 		if (!isnan(s) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
@@ -250,7 +272,7 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	printf("\n== vecbench summary: time per call (median or mean), speedup over the loop variant ==\n");
 	const vb_op *op = NULL;
 	const int64_t *dim = NULL;
-	int few = 0, gpu = 0;
+	int few = 0, gpu = 0, contended = 0;
 	char extra[128], extra_header[128];
 	for (int i = 0; i < n; i++)
 		gpu |= c[i].mem.gpu_peak > 0;
@@ -272,17 +294,28 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		double bytes = vb_variant_bytes(x->op, v, x->dim);
 		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), bytes, sec,
 		                 vb_dims_footprint(x->op, x->dim, v->dtype), v->device == VB_CUDA);
-		printf("  %-26s %-10s %10s %8.0f %8.1fx %9.2f %9.2f%s%s\n", d, v->name, t, x->iterations, s,
+		printf("  %-26s %-10s %10s %8.0f %8.1fx %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, s,
 		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
-		       x->iterations > 0 && x->iterations < 5 ? "  *" : "");
+		       x->iterations > 0 && x->iterations < 5 ? "  *" : "", case_contended(x) ? "  C" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
+		contended += case_contended(x);
 	}
 	if (few)
 		printf("\n  * few iterations: a slow variant at a large size runs until the minimum time is reached, "
 		       "which may be a single call\n");
 	vb_summary_footnotes();
+	if (contended || vb_contended())
+		printf(
+		    "\n  C contended: other processes used more than %.0f%% of the usable CPUs while it ran (%d of %d "
+		    "benchmarks%s); these times are slower and noisier than the machine's, and `vecbench compare` "
+		    "refuses them without --allow-contended\n",
+		    100 * VB_CONTENDED_SHARE, contended, n, vb_contended() ? "; the run as a whole too" : "");
 	for (int i = 0; i < nfailed; i++)
 		printf("  not timed (check failed): %s\n", failed_notes[i]);
+	if (vb_doctor_count() > doctor_printed) {
+		printf("\n  doctor, after the run:\n");
+		vb_doctor_print_from(stdout, doctor_printed);
+	}
 }
 
 /* After an interrupt: only the benchmarks that finished, marked partial. */
@@ -317,6 +350,12 @@ static int finish(const char *tmp, const char *out, bench_case *c, int n) {
 	collect_times(benches, c, n);
 	annotate(benches, c, n);
 	vb_roofline_annotate(root, &calib);
+	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
+	if (cJSON_IsObject(ctx)) {
+		vb_doctor_check_above_roof(benches);
+		vb_doctor_check_build_type(str_field(ctx, "library_build_type"));
+		vb_doctor_to_context(ctx);
+	}
 	if (out) {
 		char *s = cJSON_Print(root);
 		int rc = vb_write_file_atomic(out, s, strlen(s)), e = errno;
@@ -349,10 +388,10 @@ static void probe_writable(const char *path) {
 }
 
 int vb_cmd_run(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},         {"variant", 1, NULL},     {"dims", 1, NULL},
-	                 {"seed", 1, NULL},       {"quick", 0, NULL},       {"quiet", 0, NULL},
-	                 {"out", 1, NULL},        {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL},
-	                 {"repetitions", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},          {"variant", 1, NULL},     {"dims", 1, NULL},
+	                 {"seed", 1, NULL},        {"quick", 0, NULL},       {"quiet", 0, NULL},
+	                 {"out", 1, NULL},         {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL},
+	                 {"repetitions", 1, NULL}, {"blas-core", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos, nrest;
@@ -374,6 +413,14 @@ int vb_cmd_run(int argc, char **argv) {
 			vb_die(VB_EXIT_USAGE, "--count-instructions takes neither --repetitions nor '--' flags");
 		return vb_count_instructions(&s, argc, argv, out);
 	}
+	/* Before anything loads or prints: this may re-execute the process on a better BLAS core. */
+	const char *blas_core = vb_opt_get(opts, NOPTS, "blas-core");
+	char **full_argv = VB_XMALLOC(sizeof(char *) * (size_t)(argc + 3));
+	full_argv[0] = "vecbench", full_argv[1] = "run";
+	memcpy(full_argv + 2, argv, sizeof(char *) * (size_t)argc);
+	full_argv[argc + 2] = NULL;
+	vb_blas_core_select(blas_core ? blas_core : "auto", full_argv);
+	free(full_argv);
 	catch_signals();
 
 	/* Google Benchmark's own flags, plus its JSON file that we annotate. */
@@ -410,6 +457,11 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_inject_validate(&s, cases, ncases);
 	vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
 	vb_calibration_print(&calib);
+	printf("== doctor: what in the stack would falsify the timings (vecbench doctor) ==\n");
+	vb_doctor_check_stack();
+	vb_doctor_check_calibration(calib.sgemm_gflops, calib.fma_gflops, calib.fma_isa);
+	vb_doctor_print(stdout);
+	doctor_printed = vb_doctor_count();
 	bench_case *bc = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *bc);
 	const char **failed = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *failed);
 	if (!bc || !failed) vb_die(VB_EXIT_USAGE, "out of memory");
@@ -464,7 +516,11 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_regress_context_register();
 	all_cases = bc;
 	vb_progress_start(&progress, "time", n, s.quiet);
+	vb_cpu_sample before, after;
+	vb_cpu_sample_take(&before);
 	vb_bm_run(s.quiet);
+	vb_cpu_sample_take(&after);
+	vb_contention_record(&before, &after);
 	vb_progress_end(&progress);
 	if (live) release(live);
 	live = NULL;
