@@ -2,6 +2,7 @@
  * allocates only on its first iteration; the high-water mark is the
  * variant's peak workspace. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -12,6 +13,7 @@ struct vb_arena {
 	void *block[MAX_BLOCKS];
 	size_t size[MAX_BLOCKS];
 	size_t live, peak;
+	int poison;
 };
 
 vb_arena *vb_arena_new(void) {
@@ -40,11 +42,14 @@ void *vb_scratch(const vb_call *c, size_t bytes) {
 		a->size[i] = padded;
 		if (i == a->nblocks) a->nblocks++;
 	}
+	if (a->poison) memset(a->block[i], 0xff, padded); /* NaN in every float type */
 	a->used_blocks++;
 	a->live += padded;
 	if (a->live > a->peak) a->peak = a->live;
 	return a->block[i];
 }
+
+void vb_arena_poison(vb_arena *a) { a->poison = 1; }
 
 void vb_arena_reset(vb_arena *a) {
 	a->used_blocks = 0;

@@ -127,11 +127,30 @@ static int self_test_dims(const vb_select *s, const vb_op *op, const int64_t *di
 			vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
 		nrefs++;
 	}
+	/* Variants with the same storage and precision get the same check. */
+	int done[VB_MAX_VARIANTS], missed_of[VB_MAX_VARIANTS], tried_of[VB_MAX_VARIANTS];
+	char msg_of[VB_MAX_VARIANTS][256];
 	for (int v = 0; v < vb_op_nvariants(op); v++) {
 		const vb_variant *var = &op->variants[v];
+		done[v] = 0;
 		if (!vb_select_variant(s, var)) continue;
-		char msg[256], note[400];
-		int tried = 0, missed = vb_self_test(refs, nrefs, v, &tried, msg, sizeof msg);
+		char note[400], *msg = msg_of[v];
+		int same = -1;
+		for (int w = 0; w < v && same < 0; w++) {
+			const vb_variant *o = &op->variants[w];
+			if (done[w] && o->dtype == var->dtype && o->unit_roundoff == var->unit_roundoff &&
+			    o->storage_roundings == var->storage_roundings && o->storage_roundoff == var->storage_roundoff)
+				same = w;
+		}
+		if (same >= 0) {
+			missed_of[v] = missed_of[same];
+			tried_of[v] = tried_of[same];
+			memcpy(msg, msg_of[same], sizeof msg_of[v]);
+		} else {
+			missed_of[v] = vb_self_test(refs, nrefs, v, &tried_of[v], msg, sizeof msg_of[v]);
+		}
+		done[v] = 1;
+		int tried = tried_of[v], missed = missed_of[v];
 		if (missed == 0)
 			snprintf(note, sizeof note, "all %d perturbations rejected", tried);
 		else if (missed > 0)

@@ -118,6 +118,9 @@ void vb_store(void *p, vb_dtype t, int64_t i, double v);
 typedef struct vb_arena vb_arena;
 vb_arena *vb_arena_new(void);
 void vb_arena_reset(vb_arena *a); /* keeps the memory for the next call */
+/* Every scratch block handed out is first filled with NaN (all bits set), so
+ * a kernel that reads scratch it did not write fails its check. */
+void vb_arena_poison(vb_arena *a);
 size_t vb_arena_peak(const vb_arena *a);
 void vb_arena_free(vb_arena *a);
 

@@ -32,6 +32,20 @@ static void mse_loss_drops_last_example(const vb_call *c) {
 	((float *)c->t[2])[0] = total / (2.0f * (float)m);
 }
 
+/* mse_loss: per-example partial sums accumulated into scratch that was
+ * never zeroed (the harness poisons scratch with NaN). */
+static void mse_loss_scratch_not_zeroed(const vb_call *c) {
+	int64_t m = c->dim[0], n = c->dim[1];
+	const float *A = c->t[0], *Y = c->t[1];
+	float *part = vb_scratch(c, sizeof(float) * (size_t)m), total = 0;
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++)
+			part[i] += (A[i * n + j] - Y[i * n + j]) * (A[i * n + j] - Y[i * n + j]);
+	for (int64_t i = 0; i < m; i++)
+		total += part[i];
+	((float *)c->t[2])[0] = total / (2.0f * (float)m);
+}
+
 /* mse_grad: 1/(m - 1), the sample variance's habit. */
 static void mse_grad_wrong_scale(const vb_call *c) {
 	int64_t m = c->dim[0], mn = c->dim[0] * c->dim[1];
@@ -196,6 +210,7 @@ static void bias_add_wrong_index(const vb_call *c) {
 	VB_REGISTER_OP(id)
 
 PLANT(planted_mse_loss_drops_last_example, mse_loss, mse_loss_drops_last_example);
+PLANT(planted_mse_loss_scratch_not_zeroed, mse_loss, mse_loss_scratch_not_zeroed);
 PLANT(planted_mse_grad_wrong_scale, mse_grad, mse_grad_wrong_scale);
 PLANT(planted_dense_fwd_alpha, dense_fwd, dense_fwd_alpha);
 PLANT(planted_dense_fwd_short_reduction, dense_fwd, dense_fwd_short_reduction);
