@@ -1,6 +1,7 @@
 /* vecbench: loop versus vectorized neural-network ops, checked and timed. */
 #include <string.h>
 
+#include "ab.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -19,6 +20,10 @@ static void usage(FILE *f) {
 	      "  compare BASE NEW [--threshold PCT] [--alpha A] [--instr-threshold PCT]\n"
 	      "          [--machine-independent | --same-machine]  regression gate over two result files:\n"
 	      "                                                  exit 1 when a benchmark is SLOWER\n"
+	      "  ab BASE.so NEW.so [--op REGEX] [--variant V[,V]] [--dims ...] [--threshold PCT] [--alpha A]\n"
+	      "     [--budget SECONDS] [--seed N] [--block-ms MS] [--inject-new OP/VARIANT:PCT] [--quiet]\n"
+	      "                                                  paired timing of two builds' libvbops.so in one\n"
+	      "                                                  process: exit 1 when a benchmark is SLOWER\n"
 	      "  machine-id                                      the name baselines are filed under\n"
 	      "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
 	      "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n"
@@ -44,6 +49,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "plot")) return vb_cmd_plot(argc - 2, argv + 2);
 	if (!strcmp(cmd, "report")) return vb_cmd_report(argc - 2, argv + 2);
 	if (!strcmp(cmd, "compare")) return vb_cmd_compare(argc - 2, argv + 2);
+	if (!strcmp(cmd, "ab")) return vb_cmd_ab(argc - 2, argv + 2);
 	if (!strcmp(cmd, "machine-id")) return vb_cmd_machine_id(argc - 2, argv + 2);
 	vb_die(VB_EXIT_USAGE, "unknown command '%s' (see 'vecbench help')", cmd);
 }
