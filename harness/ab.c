@@ -597,9 +597,9 @@ int vb_cmd_ab(int argc, char **argv) {
 	int n;
 	bench *b = select_benches(&base, &nw, opts[0].value, opts[1].value, opts[2].value, &n, &ns);
 	if (n == 0) {
-		vb_die(VB_EXIT_USAGE, "ab: %s and %s have no CPU op/variant in common%s%s%s", pos[0], pos[1],
+		vb_die(VB_EXIT_USAGE, "ab: %s and %s have no CPU op/variant in common%s%s%s%s", pos[0], pos[1],
 		       opts[0].value || opts[1].value ? " in the selection" : "", ns.n ? " (" : "",
-		       ns.n ? ns.text[0] : "");
+		       ns.n ? ns.text[0] : "", ns.n ? ")" : "");
 	}
 	if (pr.inject) {
 		int found = 0;
