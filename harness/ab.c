@@ -80,6 +80,7 @@ typedef struct {
 
 typedef struct {
 	double threshold, alpha, budget, block_s;
+	double min_time; /* seconds of rounds before a benchmark may stop */
 	uint64_t seed;
 	const char *inject; /* --inject-new op/variant:PCT */
 	char inject_op[128], inject_variant[64];
@@ -446,6 +447,10 @@ static void time_bench(bench *x, const build *nw, const params *pr, int benches)
 	int n = 0;
 	double lo = NAN, hi = NAN;
 	int done = 0;
+	/* A disturbance of the machine that lasts a fraction of a second (a
+	 * neighbour on the sibling hyperthread) can favour one version for a
+	 * few dozen rounds: no verdict from less than min_time of rounds. */
+	double rounds_start = now_s(), min_time = fmin(pr->min_time, pr->budget / 2);
 	while (!done && n < MAX_ROUNDS) {
 		/* ABBA or BAAB: a linear drift within the round falls on both alike */
 		int first = (int)(vb_splitmix64(&rng_state) & 1);
@@ -464,7 +469,9 @@ static void time_bench(bench *x, const build *nw, const params *pr, int benches)
 		/* the faster of each version's two blocks: a block that a preemption
 		 * or an interrupt hit drops out as long as its twin ran clean */
 		logr[n++] = log(fmin(one[new_at[0]], one[new_at[1]]) / fmin(one[base_at[0]], one[base_at[1]]));
-		if (n >= MIN_ROUNDS && n % LOOK_EVERY == 0 && settled(logr, n, pr, benches, &lo, &hi)) done = 1;
+		if (n >= MIN_ROUNDS && n % LOOK_EVERY == 0 && now_s() - rounds_start >= min_time &&
+		    settled(logr, n, pr, benches, &lo, &hi))
+			done = 1;
 		if (now_s() - start > pr->budget) break;
 	}
 	if (!done && n >= 1) settled(logr, n, pr, benches, &lo, &hi);
@@ -563,19 +570,20 @@ static void parse_inject(params *pr) {
 }
 
 int vb_cmd_ab(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},       {"variant", 1, NULL}, {"dims", 1, NULL}, {"threshold", 1, NULL},
-	                 {"alpha", 1, NULL},    {"budget", 1, NULL},  {"seed", 1, NULL}, {"inject-new", 1, NULL},
-	                 {"block-ms", 1, NULL}, {"quiet", 0, NULL},   {"clock", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},       {"variant", 1, NULL}, {"dims", 1, NULL},  {"threshold", 1, NULL},
+	                 {"alpha", 1, NULL},    {"budget", 1, NULL},  {"seed", 1, NULL},  {"inject-new", 1, NULL},
+	                 {"block-ms", 1, NULL}, {"quiet", 0, NULL},   {"clock", 1, NULL}, {"min-time", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[2];
 	int npos;
 	vb_parse_opts("ab", argc, argv, opts, NOPTS, pos, 2, &npos, NULL, NULL);
 	if (npos != 2) vb_die(VB_EXIT_USAGE, "ab: expected two ops libraries: vecbench ab BASE.so NEW.so [options]");
-	params pr = {.threshold = 5, .alpha = 0.05, .budget = 5, .block_s = 1e-3, .seed = 1};
+	params pr = {.threshold = 5, .alpha = 0.05, .budget = 5, .block_s = 1e-3, .seed = 1, .min_time = 1};
 	if (opts[3].value) pr.threshold = vb_parse_double("--threshold", opts[3].value);
 	if (opts[4].value) pr.alpha = vb_parse_double("--alpha", opts[4].value);
 	if (opts[5].value) pr.budget = vb_parse_double("--budget", opts[5].value);
 	if (opts[6].value) pr.seed = vb_parse_u64("--seed", opts[6].value);
+	if (opts[11].value) pr.min_time = vb_parse_double("--min-time", opts[11].value);
 	if (opts[8].value) pr.block_s = vb_parse_double("--block-ms", opts[8].value) / 1000;
 	pr.quiet = opts[9].value != NULL;
 	if (opts[10].value && !strcmp(opts[10].value, "cpu"))
@@ -642,8 +650,9 @@ int vb_cmd_ab(int argc, char **argv) {
 	printf("  test: sign test of the ratios against 1, Benjamini-Hochberg FDR %g; %g%% interval of the "
 	       "median ratio; minimum effect %g%%\n",
 	       pr.alpha, 100 * (1 - pr.alpha), pr.threshold);
-	printf("  stop: interval narrower than %g%%, inside or beyond +-%g%%, or %g s per benchmark (then NOISY)\n",
-	       pr.threshold, pr.threshold, pr.budget);
+	printf("  stop: after %g s of rounds, interval narrower than %g%%, inside or beyond +-%g%%; or %g s per "
+	       "benchmark (then NOISY)\n",
+	       fmin(pr.min_time, pr.budget / 2), pr.threshold, pr.threshold, pr.budget);
 	if (pr.inject)
 		printf("  inject: %s/%s of the new build does %g%% more work (extra calls), to test the gate\n",
 		       pr.inject_op, pr.inject_variant, pr.inject_pct);
