@@ -19,9 +19,10 @@
  *                               median change is at least the threshold;
  *              SAME             the whole interval lies within +-threshold;
  *              NOISY            anything else (the interval is printed).
- * Adaptive stopping: rounds continue until the interval is narrower than the
- * threshold, or lies entirely inside +-threshold or beyond it, or the
- * per-benchmark budget runs out; the rounds used are reported.
+ * Adaptive stopping: after at least --min-time of rounds, rounds continue
+ * until the interval is narrower than the threshold, or lies entirely inside
+ * +-threshold or beyond it, or the per-benchmark budget runs out; the rounds
+ * used are reported.
  * Blocks are timed here with clock_gettime, not through Google Benchmark:
  * its state machine runs one benchmark to completion (warm-up, iteration
  * growth, repetitions) and cannot hand the CPU to another function between
@@ -50,6 +51,7 @@
 #define MIN_ROUNDS 16    /* before the first look at the interval */
 #define LOOK_EVERY 4     /* rounds between looks */
 #define MAX_ROUNDS 20000 /* a bound on memory; the budget ends a run long before */
+#define MAX_LAYOUTS 16
 
 typedef enum { SAME, FASTER, SLOWER, NOISY, FAILED } outcome;
 static const char *const OUTCOME[] = {"SAME", "FASTER", "SLOWER", "NOISY", "CHECK FAILED"};
@@ -57,9 +59,11 @@ static const char *const OUTCOME[] = {"SAME", "FASTER", "SLOWER", "NOISY", "CHEC
 typedef struct {
 	const char *path;
 	void *handle;
-	const vb_op *const *ops;
+	const vb_op *const *ops; /* the first load's registry */
 	size_t n;
-	char copy[4096]; /* a private copy when both paths are one file; removed at exit */
+	char copy[4096]; /* a private copy while it is being loaded; removed at once */
+	int layouts;     /* loads of the library at different addresses */
+	const vb_op *const *layout_ops[MAX_LAYOUTS];
 } build;
 
 typedef struct {
@@ -140,6 +144,10 @@ static void load(build *b, const char *path, const build *other, int slot) {
 		open_path = rel;
 	}
 	b->handle = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
+	if (b->copy[0]) { /* mapped (or failed): the file is not needed any more */
+		unlink(b->copy);
+		b->copy[0] = 0;
+	}
 	if (!b->handle) {
 		const char *e = dlerror();
 		vb_die(VB_EXIT_USAGE, "ab: cannot load %s: %.300s", path, e ? e : "dlopen failed");
@@ -158,13 +166,43 @@ static void load(build *b, const char *path, const build *other, int slot) {
 		       "rebuild both sides from revisions with the same vb.h",
 		       path);
 	if (b->n == 0) vb_die(VB_EXIT_USAGE, "ab: %s registers no op", path);
+	b->layouts = 1;
+	b->layout_ops[0] = b->ops;
 }
 
-static const vb_op *find_op(const build *b, const char *name) {
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->ops[i]->name, name)) return b->ops[i];
+/* More loads of the same library, each a private copy at its own address:
+ * where a kernel's code lands (branch predictor and cache set aliasing) can
+ * change its time by several percent for the life of a process, so rounds
+ * draw a load at random and the layout's luck averages out instead of
+ * deciding. */
+static void add_layouts(build *b, int layouts, int slot) {
+	for (int j = 1; j < layouts; j++) {
+		build extra;
+		memset(&extra, 0, sizeof extra);
+		extra.path = b->path;
+		copies[slot] = &extra;
+		private_copy(&extra);
+		void *h = dlopen(extra.copy, RTLD_NOW | RTLD_LOCAL);
+		unlink(extra.copy);
+		copies[slot] = NULL;
+		if (!h) vb_die(VB_EXIT_USAGE, "ab: cannot load a copy of %s: %.300s", b->path, dlerror());
+		vb_ops_section_fn section;
+		*(void **)&section = dlsym(h, VB_OPS_SECTION_SYMBOL);
+		vb_ops_abi abi;
+		size_t n = 0;
+		b->layout_ops[j] = section ? section(&n, &abi) : NULL;
+		if (!section || n != b->n) vb_die(VB_EXIT_USAGE, "ab: a copy of %s loaded differently", b->path);
+		b->layouts = j + 1;
+	}
+}
+
+static const vb_op *find_in(const vb_op *const *ops, size_t n, const char *name) {
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ops[i]->name, name)) return ops[i];
 	return NULL;
 }
+
+static const vb_op *find_op(const build *b, const char *name) { return find_in(b->ops, b->n, name); }
 
 static int cmp_op_ptr(const void *a, const void *b) {
 	const vb_op *x = *(const vb_op *const *)a, *y = *(const vb_op *const *)b;
@@ -342,11 +380,20 @@ static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 static double block_now(void) { return clock_s(block_clock); }
 
 typedef struct {
-	const vb_variant *v;
+	const vb_variant *v;                     /* the load timed next */
+	const vb_variant *layout_v[MAX_LAYOUTS]; /* the variant in each load of the library */
+	int layouts;
 	vb_call call;
 	vb_arena *ws;
 	vb_inject inject; /* new side only (--inject-new) */
 } side;
+
+static void side_init(side *s, const build *b, const vb_op *op, int vi) {
+	s->layouts = b->layouts;
+	for (int j = 0; j < b->layouts; j++)
+		s->layout_v[j] = &find_in(b->layout_ops[j], b->n, op->name)->variants[vi];
+	s->v = s->layout_v[0];
+}
 
 /* Seconds for iters calls of one side. */
 static double block(side *s, int iters) {
@@ -382,7 +429,7 @@ static int settled(const double *logr, int n, const params *pr, int benches, dou
 
 static uint64_t rng_state;
 
-static void time_bench(bench *x, const build *nw, const params *pr, int benches) {
+static void time_bench(bench *x, const build *bs, const build *nw, const params *pr, int benches) {
 	const vb_op *op = x->op_new;
 	vb_tensors ref, ts;
 	if (vb_tensors_alloc(&ref, op, x->dim, VB_F64) != 0) {
@@ -403,7 +450,9 @@ static void time_bench(bench *x, const build *nw, const params *pr, int benches)
 	}
 	vb_tensors_convert(&ts, &ref, 1);
 	vb_tensors_free(&ref);
-	side s[2] = {{.v = &x->op_base->variants[x->vi_base]}, {.v = &op->variants[x->vi_new]}};
+	side s[2] = {{0}};
+	side_init(&s[0], bs, x->op_base, x->vi_base);
+	side_init(&s[1], nw, op, x->vi_new);
 	for (int i = 0; i < 2; i++) {
 		s[i].call = (vb_call){.dim = ts.dim, .t = ts.ptr};
 		s[i].ws = vb_arena_new();
@@ -417,7 +466,12 @@ static void time_bench(bench *x, const build *nw, const params *pr, int benches)
 	 * size from the time per call: the least of five blocks of k calls, k
 	 * doubled until such a block takes 0.1 ms, short enough to fit mostly
 	 * between two preemptions of a busy machine. */
-	block(&s[0], 2), block(&s[1], 2);
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < s[i].layouts; j++) {
+			s[i].v = s[i].layout_v[j];
+			block(&s[i], 2);
+		}
+	s[0].v = s[0].layout_v[0], s[1].v = s[1].layout_v[0];
 	int k = 1;
 	double per_call;
 	for (;;) {
@@ -453,7 +507,10 @@ static void time_bench(bench *x, const build *nw, const params *pr, int benches)
 	double rounds_start = now_s(), min_time = fmin(pr->min_time, pr->budget / 2);
 	while (!done && n < MAX_ROUNDS) {
 		/* ABBA or BAAB: a linear drift within the round falls on both alike */
-		int first = (int)(vb_splitmix64(&rng_state) & 1);
+		uint64_t draw = vb_splitmix64(&rng_state);
+		int first = (int)(draw & 1);
+		for (int i = 0; i < 2; i++) /* one load per version and round: its two blocks are alike */
+			s[i].v = s[i].layout_v[(draw >> (8 + 16 * i)) % (uint64_t)s[i].layouts];
 		double one[4];
 		int base_at[2], new_at[2], nb = 0, nn = 0;
 		for (int k = 0; k < 4; k++) {
@@ -572,7 +629,8 @@ static void parse_inject(params *pr) {
 int vb_cmd_ab(int argc, char **argv) {
 	vb_opt opts[] = {{"op", 1, NULL},       {"variant", 1, NULL}, {"dims", 1, NULL},  {"threshold", 1, NULL},
 	                 {"alpha", 1, NULL},    {"budget", 1, NULL},  {"seed", 1, NULL},  {"inject-new", 1, NULL},
-	                 {"block-ms", 1, NULL}, {"quiet", 0, NULL},   {"clock", 1, NULL}, {"min-time", 1, NULL}};
+	                 {"block-ms", 1, NULL}, {"quiet", 0, NULL},   {"clock", 1, NULL}, {"min-time", 1, NULL},
+	                 {"layouts", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[2];
 	int npos;
@@ -583,6 +641,13 @@ int vb_cmd_ab(int argc, char **argv) {
 	if (opts[4].value) pr.alpha = vb_parse_double("--alpha", opts[4].value);
 	if (opts[5].value) pr.budget = vb_parse_double("--budget", opts[5].value);
 	if (opts[6].value) pr.seed = vb_parse_u64("--seed", opts[6].value);
+	int layouts = 4;
+	if (opts[12].value) {
+		uint64_t l = vb_parse_u64("--layouts", opts[12].value);
+		if (l < 1 || l > MAX_LAYOUTS)
+			vb_die(VB_EXIT_USAGE, "bad --layouts '%s': expected 1 to %d", opts[12].value, MAX_LAYOUTS);
+		layouts = (int)l;
+	}
 	if (opts[11].value) pr.min_time = vb_parse_double("--min-time", opts[11].value);
 	if (opts[8].value) pr.block_s = vb_parse_double("--block-ms", opts[8].value) / 1000;
 	pr.quiet = opts[9].value != NULL;
@@ -600,6 +665,8 @@ int vb_cmd_ab(int argc, char **argv) {
 	atexit(remove_copies);
 	load(&base, pos[0], NULL, 0);
 	load(&nw, pos[1], &base, 1);
+	add_layouts(&base, layouts, 0);
+	add_layouts(&nw, layouts, 1);
 
 	notes ns = {0};
 	int n;
@@ -634,7 +701,7 @@ int vb_cmd_ab(int argc, char **argv) {
 			continue;
 		}
 		if (!pr.quiet) fprintf(stderr, "\r\033[K  timing %d of %d: %s", i + 1, n, x->name);
-		time_bench(x, &nw, &pr, n);
+		time_bench(x, &base, &nw, &pr, n);
 	}
 	if (!pr.quiet) fprintf(stderr, "\r\033[K");
 	decide(b, n, &pr);
@@ -653,6 +720,9 @@ int vb_cmd_ab(int argc, char **argv) {
 	printf("  stop: after %g s of rounds, interval narrower than %g%%, inside or beyond +-%g%%; or %g s per "
 	       "benchmark (then NOISY)\n",
 	       fmin(pr.min_time, pr.budget / 2), pr.threshold, pr.threshold, pr.budget);
+	printf("  layouts: each library loaded %d times at different addresses, one load drawn per version and "
+	       "round (where the code lands moves a kernel's time by several percent)\n",
+	       layouts);
 	if (pr.inject)
 		printf("  inject: %s/%s of the new build does %g%% more work (extra calls), to test the gate\n",
 		       pr.inject_op, pr.inject_variant, pr.inject_pct);

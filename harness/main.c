@@ -22,7 +22,7 @@ static void usage(FILE *f) {
 	      "                                                  exit 1 when a benchmark is SLOWER\n"
 	      "  ab BASE.so NEW.so [--op REGEX] [--variant V[,V]] [--dims ...] [--threshold PCT] [--alpha A]\n"
 	      "     [--budget SECONDS] [--min-time SECONDS] [--seed N] [--block-ms MS] [--clock wall|cpu]\n"
-	      "     [--inject-new OP/VARIANT:PCT] [--quiet]\n"
+	      "     [--layouts N] [--inject-new OP/VARIANT:PCT] [--quiet]\n"
 	      "                                                  paired timing of two builds' libvbops.so in one\n"
 	      "                                                  process: exit 1 when a benchmark is SLOWER\n"
 	      "  machine-id                                      the name baselines are filed under\n"
