@@ -101,6 +101,17 @@ baseline: build
 	echo "baseline: $(GATE_FILE)"; \
 	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(GATE_FILE) $(GATE_BENCH)
 
+# AB=1 BASE=REV: the paired gate instead (vecbench ab): REV's libvbops.so,
+# built in a separate worktree (bench/ab_base.sh, under $(AB_ROOT)), against
+# this tree's, timed side by side in one process. Takes OPS, DIMS, THRESHOLD,
+# BUDGET=SECONDS (per benchmark) and AB_ARGS='more vecbench ab options'.
+AB_ROOT ?= build-ab
+ifdef AB
+compare: build
+	@base=$$(bench/ab_base.sh '$(BASE)' $(AB_ROOT)) || exit 2; \
+	$(BUILD)/vecbench ab "$$base" $(BUILD)/libvbops.so $(if $(OPS),--op '$(OPS)') $(if $(DIMS),--dims '$(DIMS)') \
+	  $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(BUDGET),--budget $(BUDGET)) $(AB_ARGS)
+else
 compare: build
 	@id=$$($(BUILD)/vecbench machine-id) || exit 2; \
 	base=$(if $(BASELINE),$(BASELINE),$(GATE_FILE)); \
@@ -109,6 +120,7 @@ compare: build
 	$(BUILD)/vecbench run --quiet $(GATE_RUN) --out $(COMPARE_OUT) $(GATE_BENCH) || exit $$?; \
 	$(BUILD)/vecbench compare "$$base" $(COMPARE_OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD)) \
 	  $(if $(ALLOW_CONTENDED),--allow-contended)
+endif
 
 clean:
 	rm -rf $(BUILD)

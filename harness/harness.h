@@ -32,6 +32,9 @@ int vb_op_nvariants(const vb_op *op);
 int vb_op_nsizes(const vb_op *op);
 int vb_op_tensor_index(const vb_op *op, const char *name);
 int vb_op_variant_index(const vb_op *op, const char *name);
+/* Walk n descriptors from start (another build's registry) instead of this
+ * executable's; NULL: back to this executable's. */
+void vb_registry_use(const vb_op *const *start, size_t n);
 /* Why a variant cannot run here, or NULL when it can. */
 const char *vb_variant_unavailable(const vb_variant *v);
 double vb_unit_roundoff(const vb_variant *v);    /* of the arithmetic */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "doctor.h"
+#include "ab.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -26,6 +27,11 @@ static void usage(FILE *f) {
 	      "  doctor                                          what in the stack would falsify timings, one line\n"
 	      "                                                  each with its cost and fix; exit 1 when one does\n"
 	      "  calibration-key                                 what the roofline calibration's cache is keyed by\n"
+	      "  ab BASE.so NEW.so [--op REGEX] [--variant V[,V]] [--dims ...] [--threshold PCT] [--alpha A]\n"
+	      "     [--budget SECONDS] [--min-time SECONDS] [--seed N] [--block-ms MS] [--clock wall|cpu]\n"
+	      "     [--layouts N] [--inject-new OP/VARIANT:PCT] [--quiet]\n"
+	      "                                                  paired timing of two builds' libvbops.so in one\n"
+	      "                                                  process: exit 1 when a benchmark is SLOWER\n"
 	      "  machine-id                                      the name baselines are filed under\n"
 	      "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
 	      "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n"
@@ -54,6 +60,7 @@ int main(int argc, char **argv) {
 	if (!strcmp(cmd, "doctor")) return vb_cmd_doctor(argc - 2, argv + 2);
 	if (!strcmp(cmd, "blas-trial")) return vb_cmd_blas_trial(argc - 2, argv + 2); /* doctor.c's child */
 	if (!strcmp(cmd, "calibration-key")) return vb_cmd_calibration_key(argc - 2, argv + 2);
+	if (!strcmp(cmd, "ab")) return vb_cmd_ab(argc - 2, argv + 2);
 	if (!strcmp(cmd, "machine-id")) return vb_cmd_machine_id(argc - 2, argv + 2);
 	vb_die(VB_EXIT_USAGE, "unknown command '%s' (see 'vecbench help')", cmd);
 }

@@ -8,8 +8,20 @@
 extern const vb_op *const __start_vb_ops[];
 extern const vb_op *const __stop_vb_ops[];
 
+/* The registry walked: this executable's section, or another build's
+ * (`vecbench ab` switches to a loaded libvbops.so's while it fills inputs
+ * and checks that build's kernels, so a backward op finds its own forward op). */
+static const vb_op *const *reg_start = __start_vb_ops, *const *reg_stop = __stop_vb_ops;
+
 /* The linker's order is an accident of the build: list by family, then name. */
 static const vb_op **sorted;
+
+void vb_registry_use(const vb_op *const *start, size_t n) {
+	reg_start = start ? start : __start_vb_ops;
+	reg_stop = start ? start + n : __stop_vb_ops;
+	free(sorted);
+	sorted = NULL;
+}
 
 static int by_family_name(const void *a, const void *b) {
 	const vb_op *x = *(const vb_op *const *)a, *y = *(const vb_op *const *)b;
@@ -17,13 +29,13 @@ static int by_family_name(const void *a, const void *b) {
 	return c ? c : strcmp(x->name, y->name);
 }
 
-size_t vb_op_count(void) { return (size_t)(__stop_vb_ops - __start_vb_ops); }
+size_t vb_op_count(void) { return (size_t)(reg_stop - reg_start); }
 
 const vb_op *vb_op_at(size_t i) {
 	if (!sorted) {
 		size_t n = vb_op_count();
 		sorted = VB_XMALLOC(sizeof *sorted * (n ? n : 1));
-		memcpy(sorted, __start_vb_ops, sizeof *sorted * n);
+		memcpy(sorted, reg_start, sizeof *sorted * n);
 		qsort(sorted, n, sizeof *sorted, by_family_name);
 	}
 	return sorted[i];

@@ -1,4 +1,5 @@
-/* Mann-Whitney U, Benjamini-Hochberg, quantiles: small enough to check by
+/* Mann-Whitney U, the sign test and the median's interval,
+ * Benjamini-Hochberg, quantiles: small enough to check by
  * hand (tests/test_stats.c checks them against brute-force enumeration). */
 #include "stats.h"
 
@@ -165,4 +166,48 @@ void vb_bh_adjust(const double *p, int n, double *q) {
 	for (int k = 0; k < n; k++)
 		q[r[k].i] = r[k].p;
 	free(r);
+}
+
+/* log P(Binomial(n, 1/2) = i) */
+static double log_binom_half(int n, int i) {
+	return lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2);
+}
+
+double vb_sign_test(const double *d, int n) {
+	int pos = 0, neg = 0;
+	for (int i = 0; i < n; i++)
+		pos += d[i] > 0, neg += d[i] < 0;
+	int m = pos + neg, k = pos < neg ? pos : neg;
+	if (m == 0) return 1;
+	double tail = 0;
+	for (int i = 0; i <= k; i++)
+		tail += exp(log_binom_half(m, i));
+	return fmin(1, 2 * tail);
+}
+
+int vb_median_ci(const double *x, int n, double conf, double *lo, double *hi) {
+	*lo = *hi = NAN;
+	if (n < 1 || !(conf > 0 && conf < 1)) return -1;
+	double *s = malloc(sizeof *s * (size_t)n);
+	if (!s) return -1;
+	memcpy(s, x, sizeof *s * (size_t)n);
+	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	/* [x_(k), x_(n+1-k)] misses the median with probability 2 P(B <= k-1),
+	 * B ~ binomial(n, 1/2): the largest k (1-based) keeping that <= 1 - conf. */
+	double tail = 0, miss = 1 - conf;
+	int k = 0;
+	for (int i = 0; i < (n + 1) / 2; i++) {
+		tail += exp(log_binom_half(n, i));
+		if (2 * tail > miss) break;
+		k = i + 1;
+	}
+	int rc = 0;
+	if (k == 0) { /* too few values for this coverage: the whole range */
+		k = 1;
+		rc = -1;
+	}
+	*lo = s[k - 1];
+	*hi = s[n - k];
+	free(s);
+	return rc;
 }

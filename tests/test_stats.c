@@ -1,8 +1,9 @@
 /* The regression gate's statistics against brute force: the exact U
  * distribution and p-values by enumerating every arrangement, the
  * tie-corrected variance by enumerating every assignment of tied values,
- * Benjamini-Hochberg against its definition, and a hand-worked example of
- * the normal approximation. */
+ * Benjamini-Hochberg against its definition, a hand-worked example of
+ * the normal approximation, and the sign test and the median's interval
+ * against every sign pattern and the binomial distribution. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,6 +186,57 @@ static void test_quantile(void) {
 	EXPECT(isnan(vb_quantile(a, 0, 0.5)), "no values");
 }
 
+/* P(Binomial(n, 1/2) <= k) by counting subsets. */
+static double binom_cdf_count(int n, int k) {
+	double below = 0;
+	for (unsigned mask = 0; mask < 1u << n; mask++)
+		below += __builtin_popcount(mask) <= k;
+	return below / (double)(1u << n);
+}
+
+static void test_sign_test(void) {
+	for (int n = 1; n <= 12; n++)
+		for (int pos = 0; pos <= n; pos++) {
+			double d[12];
+			for (int i = 0; i < n; i++)
+				d[i] = i < pos ? 0.5 + i : -0.5 - i;
+			int k = pos < n - pos ? pos : n - pos;
+			double want = fmin(1, 2 * binom_cdf_count(n, k));
+			double got = vb_sign_test(d, n);
+			EXPECT(fabs(got - want) < 1e-12, "sign test n=%d pos=%d: %g, counting %g", n, pos, got, want);
+		}
+	double zeros[4] = {0, 0, 0, 0}, some[5] = {0, 0, 1, 2, 3};
+	EXPECT(vb_sign_test(zeros, 4) == 1, "all zero: p = 1");
+	EXPECT(fabs(vb_sign_test(some, 5) - 0.25) < 1e-12, "zeros dropped: 3 of 3 positive is p = 0.25, got %g",
+	       vb_sign_test(some, 5));
+}
+
+/* The interval [x_(k), x_(n+1-k)] must cover the median with probability
+ * 1 - 2 P(B <= k-1) >= conf, and the next k up must not. */
+static void test_median_ci(void) {
+	for (int n = 1; n <= 14; n++) {
+		double x[14];
+		for (int i = 0; i < n; i++)
+			x[i] = (double)(n - 1 - i); /* 0..n-1, unsorted */
+		double lo, hi;
+		int rc = vb_median_ci(x, n, 0.95, &lo, &hi);
+		int k = (int)lo + 1; /* x sorted is 0..n-1: x_(k) = k - 1 */
+		EXPECT(hi == n - k, "n=%d: interval [%g, %g] not symmetric in rank", n, lo, hi);
+		double cover = 1 - 2 * binom_cdf_count(n, k - 1);
+		if (rc == 0) {
+			EXPECT(cover >= 0.95 - 1e-12, "n=%d k=%d covers %g < 0.95", n, k, cover);
+			if (k + 1 <= (n + 1) / 2)
+				EXPECT(1 - 2 * binom_cdf_count(n, k) < 0.95, "n=%d: k=%d would do too", n, k + 1);
+		} else {
+			EXPECT(k == 1 && cover < 0.95, "n=%d: rc -1 only when even the range covers < 0.95", n);
+		}
+	}
+	/* n = 6 is the smallest sample whose range covers 95%: 1 - 2/64. */
+	double x[6] = {5, 1, 4, 2, 6, 3}, lo, hi;
+	EXPECT(vb_median_ci(x, 6, 0.95, &lo, &hi) == 0 && lo == 1 && hi == 6, "n=6: [%g, %g]", lo, hi);
+	EXPECT(vb_median_ci(x, 5, 0.95, &lo, &hi) == -1, "n=5 cannot reach 95%%");
+}
+
 int main(void) {
 	test_exact_distribution();
 	test_exact_p();
@@ -192,6 +244,8 @@ int main(void) {
 	test_normal_approximation();
 	test_bh();
 	test_quantile();
+	test_sign_test();
+	test_median_ci();
 	if (fails) {
 		fprintf(stderr, "%d failure(s)\n", fails);
 		return 1;
