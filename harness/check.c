@@ -89,6 +89,12 @@ void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res) {
 			snprintf(res->msg, sizeof res->msg, "CUDA error: %s", err);
 			goto done;
 		}
+	} else if (v->device == VB_PEER) {
+		char err[sizeof res->msg];
+		if (vb_peer_call(v, &ts, err, sizeof err) != 0) {
+			snprintf(res->msg, sizeof res->msg, "%s", err);
+			goto done;
+		}
 	} else {
 		v->fn(&(vb_call){.dim = ts.dim, .t = ts.ptr, .ws = ws});
 	}

@@ -8,8 +8,11 @@
 extern const vb_op *const __start_vb_ops[];
 extern const vb_op *const __stop_vb_ops[];
 
-/* The linker's order is an accident of the build: list by family, then name. */
+/* The linker's order is an accident of the build: list by family, then name.
+ * Each op is a copy of its descriptor with the peer variants (torch, numpy)
+ * the peer worker implements appended. */
 static const vb_op **sorted;
+static vb_op *with_peers;
 
 static int by_family_name(const void *a, const void *b) {
 	const vb_op *x = *(const vb_op *const *)a, *y = *(const vb_op *const *)b;
@@ -25,6 +28,12 @@ const vb_op *vb_op_at(size_t i) {
 		sorted = VB_XMALLOC(sizeof *sorted * (n ? n : 1));
 		memcpy(sorted, __start_vb_ops, sizeof *sorted * n);
 		qsort(sorted, n, sizeof *sorted, by_family_name);
+		with_peers = VB_XMALLOC(sizeof *with_peers * (n ? n : 1));
+		for (size_t k = 0; k < n; k++) {
+			with_peers[k] = *sorted[k];
+			vb_peers_extend(&with_peers[k]);
+			sorted[k] = &with_peers[k];
+		}
 	}
 	return sorted[i];
 }
@@ -76,6 +85,7 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 }
 
 const char *vb_variant_unavailable(const vb_variant *v) {
+	if (v->device == VB_PEER) return vb_peer_unavailable(v->name);
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
 	if (v->device == VB_CUDA) return vb_cuda_unavailable();
 	return NULL;
