@@ -35,9 +35,7 @@
 /* ---- which ops each peer implements ---- */
 
 enum { MAX_PAIRS = 256 };
-static struct {
-	char peer[16], op[48];
-} pairs[MAX_PAIRS];
+static struct { char peer[16], op[48]; } pairs[MAX_PAIRS];
 static int npairs = -1;
 
 static const char *python(void) {
@@ -77,8 +75,7 @@ static void load_pairs(void) {
 	FILE *f = fdopen(fd[0], "r");
 	char line[128];
 	while (f && fgets(line, sizeof line, f))
-		if (npairs < MAX_PAIRS &&
-		    sscanf(line, "%15s %47s", pairs[npairs].peer, pairs[npairs].op) == 2)
+		if (npairs < MAX_PAIRS && sscanf(line, "%15s %47s", pairs[npairs].peer, pairs[npairs].op) == 2)
 			npairs++;
 	if (f)
 		fclose(f);
@@ -106,11 +103,11 @@ void vb_peers_extend(vb_op *op) {
 
 static struct {
 	pid_t pid;
-	int fd;          /* socket: the worker's stdin and stdout */
-	int started;     /* tried to start */
-	int died;        /* exited, or was killed after a bad reply */
-	char why[320];   /* why it cannot run, when it cannot */
-	cJSON *hello;    /* its answer to hello */
+	int fd;              /* socket: the worker's stdin and stdout */
+	int started;         /* tried to start */
+	int died;            /* exited, or was killed after a bad reply */
+	char why[320];       /* why it cannot run, when it cannot */
+	cJSON *hello;        /* its answer to hello */
 	char reason[2][320]; /* per peer, "" when available */
 } W = {.pid = -1, .fd = -1};
 
@@ -284,7 +281,8 @@ static void start_worker(void) {
 		if (!cJSON_IsObject(p))
 			snprintf(W.reason[k], sizeof W.reason[k], "the peer worker does not know %s", names[k]);
 		else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "available")))
-			snprintf(W.reason[k], sizeof W.reason[k], "%s", cJSON_IsString(why) ? why->valuestring : "unavailable");
+			snprintf(W.reason[k], sizeof W.reason[k], "%s",
+			         cJSON_IsString(why) ? why->valuestring : "unavailable");
 	}
 }
 
@@ -375,7 +373,8 @@ static int load(const vb_variant *v, vb_tensors *ts, int tune, int *threads, cha
 	for (int i = 0; i < ts->n; i++) {
 		const vb_tensor *t = &op->tensors[i];
 		if (t->dir != VB_OUT) {
-			int64_t r = t->rows == VB_ONE ? 1 : ts->dim[t->rows], c = t->cols == VB_ONE ? 1 : ts->dim[t->cols];
+			int64_t r = t->rows == VB_ONE ? 1 : ts->dim[t->rows],
+			        c = t->cols == VB_ONE ? 1 : ts->dim[t->cols];
 			blobs[nb] = vb_npy_encode(ts->ptr[i], ts->dtype, r, c, ts->numel[i], &lens[nb]);
 			add_tensor_spec(ins, ts, i, lens[nb]);
 			nb++;
@@ -409,7 +408,8 @@ int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen) 
 	int rc = cJSON_IsArray(specs) ? 0 : -1, seen[VB_MAX_TENSORS] = {0};
 	if (rc) snprintf(err, errlen, "peer reply without tensors");
 	cJSON_ArrayForEach(s, specs) {
-		cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name"), *bytes = cJSON_GetObjectItemCaseSensitive(s, "bytes");
+		cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name"),
+		      *bytes = cJSON_GetObjectItemCaseSensitive(s, "bytes");
 		double n = cJSON_IsNumber(bytes) ? bytes->valuedouble : -1;
 		if (!cJSON_IsString(name) || n < 0 || n > 1e11) {
 			worker_failed(during, "sent a malformed tensor list");
@@ -428,7 +428,8 @@ int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen) 
 		}
 		int i = vb_op_tensor_index(ts->op, name->valuestring);
 		if (rc == 0 && (i < 0 || ts->op->tensors[i].dir == VB_IN)) {
-			snprintf(err, errlen, "peer returned '%s', not an output of %s", name->valuestring, ts->op->name);
+			snprintf(err, errlen, "peer returned '%s', not an output of %s", name->valuestring,
+			         ts->op->name);
 			rc = -1;
 		}
 		if (rc == 0 && npy_decode(buf, (size_t)n, ts, i, err, errlen) != 0) rc = -1;

@@ -282,9 +282,9 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	for (int i = 0; i < n; i++) {
 		bench_case *x = &c[i];
 		if (x->op != op) {
-			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s%s %9s %9s%s\n", x->op->name, x->op->summary, "dims",
-			       "variant", "time", "iters", "vs loop", torch ? "  vs torch" : "", "GFLOP/s", "GB/s",
-			       extra_header);
+			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s%s %9s %9s%s\n", x->op->name, x->op->summary,
+			       "dims", "variant", "time", "iters", "vs loop", torch ? "  vs torch" : "", "GFLOP/s",
+			       "GB/s", extra_header);
 			op = x->op;
 			dim = NULL;
 		}
