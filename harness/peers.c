@@ -124,8 +124,8 @@ static void stop_worker(void) {
 	W.hello = NULL;
 }
 
-/* The worker is gone or unusable: one line on stderr, once; its variants
- * fail from here on. */
+/* The worker is gone or unusable: one line on stderr, once; the peer
+ * variants are unavailable from here on (W.why), and the run exits 1. */
 static void worker_failed(const char *during, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void worker_failed(const char *during, const char *fmt, ...) {
 	char msg[256];
@@ -149,7 +149,7 @@ static void worker_failed(const char *during, const char *fmt, ...) {
 		snprintf(how, sizeof how, " (signal %d)", WTERMSIG(status));
 	snprintf(W.why, sizeof W.why, "peer worker %s%s during %s", msg, how, during);
 	W.died = 1;
-	fprintf(stderr, "vecbench: %s; the torch and numpy variants fail from here\n", W.why);
+	fprintf(stderr, "vecbench: %s; no torch or numpy variant runs from here\n", W.why);
 }
 
 static double timeout_ms(void) {
