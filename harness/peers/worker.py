@@ -23,6 +23,7 @@ Anything a library prints goes to stderr: stdout carries the protocol only.
 import io
 import json
 import os
+import signal
 import sys
 import time
 
@@ -198,6 +199,9 @@ def main():
         return 2
     if sys.argv[1] == "list":
         return cmd_list()
+    # Ctrl-C reaches the whole process group: vecbench handles it (finished
+    # results kept) and closes the socket, which ends the worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints of the libraries go to stderr
     sys.stdout = sys.stderr
