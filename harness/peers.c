@@ -473,7 +473,15 @@ int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, ch
 }
 
 void vb_peers_context_register(void) {
-	if (!W.hello) return;
+	if (!W.hello || W.fd < 0) return;
+	/* hello again: the versions of the libraries that ran since the first one */
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "hello");
+	cJSON *r = request(req, NULL, NULL, 0, "hello");
+	cJSON_Delete(req);
+	if (!r) return;
+	cJSON_Delete(W.hello);
+	W.hello = r;
 	cJSON *py = cJSON_GetObjectItemCaseSensitive(W.hello, "python");
 	char v[320];
 	snprintf(v, sizeof v, "%s %s", python(), cJSON_IsString(py) ? py->valuestring : "");

@@ -10,7 +10,8 @@ inputs it announces ("tensors": [{"name", "bytes"}], in that order); each reply
 is one JSON line ("ok": true, or "ok": false with "error"), followed by the
 blobs its "tensors" announce.
 
-    {"cmd": "hello"}                 which peers can run here, or why not
+    {"cmd": "hello"}                 which peers can run here, or why not; the
+                                     versions of those that ran
     {"cmd": "load", "peer", "op", "dims", "tensors", "tune"}
                                      the op's inputs; with "tune", warm-up calls
                                      and the best of 1 or 2 threads (kept)
@@ -64,34 +65,41 @@ class Worker:
         self.out.flush()
 
     def hello(self, req, blobs):
+        """Which peers can run: their libraries are installed (found, not imported:
+        importing PyTorch takes a second, and `vecbench list` asks too)."""
+        import importlib.util
+        hidden = os.environ.get("VB_PEER_TEST_HIDE", "").split(",")  # test-only: a library not installed
+        for name in PEERS:
+            for lib in dict.fromkeys(("numpy", name)):
+                if lib in hidden or importlib.util.find_spec(lib) is None:
+                    self.why[name] = (f"{lib} is not installed for {sys.executable}: "
+                                      f"apt-get install python3-{lib}")
+                    break
+            else:
+                self.why.setdefault(name, None)
+        facts = {p: {"available": self.why[p] is None, "reason": self.why[p] or "",
+                     "version": self.version.get(p, "")} for p in PEERS}
+        return {"ok": True, "peers": facts, "python": sys.version.split()[0]}
+
+    def init(self, peer):
+        """Imports the peer's library the first time it runs."""
+        if peer in self.version:
+            return
         try:
             import numpy
             self.np = numpy
-            self.version["numpy"] = numpy.__version__
+            self.version[peer] = PEERS[peer].init()
         except ImportError as e:
-            self.why = {p: f"NumPy not importable by {sys.executable} ({e}): apt-get install python3-numpy"
-                        for p in PEERS}
-            return {"ok": True, "peers": self.peer_facts()}
-        for name, mod in PEERS.items():
-            try:
-                self.version[name] = mod.init()
-                self.why[name] = None
-            except ImportError as e:
-                self.why[name] = (f"{name} not importable by {sys.executable} ({e}): "
-                                  f"apt-get install python3-{name}")
-        return {"ok": True, "peers": self.peer_facts(), "python": sys.version.split()[0]}
-
-    def peer_facts(self):
-        return {p: {"available": self.why.get(p) is None, "reason": self.why.get(p) or "",
-                    "version": self.version.get(p, "")} for p in PEERS}
+            raise RuntimeError(f"{peer} is installed but cannot be imported by {sys.executable}: {e}")
 
     def set_threads(self, peer, n):
         PEERS[peer].set_threads(n)
 
     def load(self, req, blobs):
         peer, op = req["peer"], req["op"]
-        if self.why.get(peer, "not initialised") is not None:
+        if self.why.get(peer, "not asked for") is not None:
             raise RuntimeError(f"peer {peer} is unavailable: {self.why.get(peer)}")
+        self.init(peer)
         mod = PEERS[peer]
         if op not in mod.OPS:
             raise RuntimeError(f"peer {peer} has no form of {op}")
