@@ -165,8 +165,10 @@ int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen);
  * or 2 threads (*threads). */
 int vb_peer_prepare(const vb_variant *v, vb_tensors *ts, int *threads, char *err, size_t errlen);
 /* One Google Benchmark run of the prepared case: the worker's mean time per
- * call as manual iteration time. */
-int vb_peer_bench(struct vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, char *err, size_t errlen);
+ * call as manual iteration time; *peak_rss the worker's resident peak since
+ * the case was prepared (NAN when unknown). */
+int vb_peer_bench(struct vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
+                  size_t errlen);
 /* 1 once the worker died or misbehaved during this run. */
 int vb_peer_died(void);
 /* The interpreter and library versions into the results context, when a peer ran. */

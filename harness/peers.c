@@ -15,6 +15,7 @@
  * VB_PEER_TIMEOUT seconds (default 600) bound the wait for one reply. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -449,7 +450,8 @@ int vb_peer_prepare(const vb_variant *v, vb_tensors *ts, int *threads, char *err
 	return load(v, ts, 1, threads, err, errlen);
 }
 
-int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, char *err, size_t errlen) {
+int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
+                  size_t errlen) {
 	int64_t n = vb_bm_max_iterations(st);
 	if (n < 1) n = 1;
 	cJSON *req = cJSON_CreateObject();
@@ -462,6 +464,8 @@ int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, ch
 	if (fail_reply(r, err, errlen) != 0) return -1;
 	cJSON *sec = cJSON_GetObjectItemCaseSensitive(r, "seconds");
 	double per = cJSON_IsNumber(sec) ? sec->valuedouble / (double)n : -1;
+	cJSON *rss = cJSON_GetObjectItemCaseSensitive(r, "peak_rss_bytes");
+	*peak_rss = cJSON_IsNumber(rss) && rss->valuedouble > 0 ? rss->valuedouble : NAN;
 	cJSON_Delete(r);
 	if (!(per > 0)) {
 		snprintf(err, errlen, "peer reply without a time");

@@ -87,6 +87,7 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	bench_case *bc = arg;
 	const vb_op *op = bc->op;
 	const vb_variant *v = &op->variants[bc->vi];
+	double peer_rss = NAN;
 	if (interrupted) {
 		vb_bm_skip_with_error(st, INTERRUPTED);
 		return;
@@ -118,7 +119,7 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 			vb_bm_skip_with_error(st, err);
 	} else if (v->device == VB_PEER) {
 		char err[320];
-		if (vb_peer_bench(st, v, &bc->ts, err, sizeof err) != 0) vb_bm_skip_with_error(st, err);
+		if (vb_peer_bench(st, v, &bc->ts, &peer_rss, err, sizeof err) != 0) vb_bm_skip_with_error(st, err);
 	} else {
 		vb_call call = {.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws};
 		vb_range_push(bc->name);
@@ -134,10 +135,16 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 		vb_range_pop();
 	}
 	vb_memprof_end(&bc->mem, bc->ws); /* before the counters allocate */
+	if (v->device == VB_PEER) {
+		/* The memory is the worker's: its resident peak; workspace and heap growth are not measured there. */
+		bc->mem.workspace = bc->mem.heap_growth = NAN;
+		bc->mem.peak_rss = peer_rss;
+	}
 	vb_bm_counter(st, "FLOP/s", op->flops(bc->dim), VB_BM_RATE | VB_BM_ITER_INVARIANT);
 	vb_bm_counter(st, "bytes/s", vb_variant_bytes(op, v, bc->dim),
 	              VB_BM_RATE | VB_BM_ITER_INVARIANT | VB_BM_BASE_1024);
-	vb_bm_counter(st, "workspace_bytes", (double)vb_arena_peak(bc->ws), VB_BM_BASE_1024);
+	vb_bm_counter(st, "workspace_bytes", v->device == VB_PEER ? NAN : (double)vb_arena_peak(bc->ws),
+	              VB_BM_BASE_1024);
 	vb_bm_counter(st, "io_bytes", vb_dims_footprint(op, bc->dim, v->dtype), VB_BM_BASE_1024);
 	vb_memprof_counters(&bc->mem, st);
 	if (v->device == VB_PEER) vb_bm_counter(st, "peer_threads", bc->peer_threads, 0);

@@ -74,6 +74,8 @@ with tempfile.TemporaryDirectory() as d:
             expect(key in b, f"{b['run_name']} has {key}")
         expect(b.get("real_time", 0) > 0 and 0 <= b.get("check_err_bound", 2) <= 1, f"{b['run_name']} figures")
         expect(b.get("peer_threads") in (1, 2), f"{b['run_name']} records its thread count")
+        expect(b.get("peak_rss_bytes", 0) > 2**20 and b.get("workspace_bytes", 0) is None,
+               f"{b['run_name']}: the worker's resident peak; no workspace figure")
         if b["variant"] == "torch":
             expect(b.get("speedup_vs_torch") == 1.0, "torch vs torch is 1")
     expect(len(seen) == 8, f"every op has a timed torch and numpy result: {sorted(seen)}")

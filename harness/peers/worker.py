@@ -17,7 +17,8 @@ blobs its "tensors" announce.
                                      and the best of 1 or 2 threads (kept)
     {"cmd": "call"}                  one call on the loaded inputs; replies with
                                      every output (and in/out tensor) as .npy
-    {"cmd": "time", "calls": N}      N calls; replies with their total seconds
+    {"cmd": "time", "calls": N}      N calls; replies with their total seconds and
+                                     the worker's resident peak since the load
 
 Anything a library prints goes to stderr: stdout carries the protocol only.
 """
@@ -40,6 +41,18 @@ PEERS = {"torch": peer_torch, "numpy": peer_numpy}
 THREADS = (1, 2) if (os.cpu_count() or 1) >= 2 else (1,)
 TUNE_MIN_CALLS = 3
 TUNE_SECONDS = 0.1  # per thread setting, after a warm-up call
+
+
+def peak_rss():
+    """The worker's resident high-water mark in bytes (VmHWM), or -1."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return -1
 
 
 def cmd_list():
@@ -125,6 +138,11 @@ class Worker:
     def tune(self):
         """Warm-up, then the median time per call at each thread setting; keeps the best."""
         peer = self.case[0]
+        try:  # the worker's resident peak from here on is this case's (VmHWM reset)
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
         best, times = None, {}
         for n in THREADS:
             self.set_threads(peer, n)
@@ -177,7 +195,7 @@ class Worker:
         t0 = time.perf_counter()
         for _ in range(n):
             fn()
-        return {"ok": True, "seconds": time.perf_counter() - t0}
+        return {"ok": True, "seconds": time.perf_counter() - t0, "peak_rss_bytes": peak_rss()}
 
     def serve(self, inp):
         handlers = {"hello": self.hello, "load": self.load, "call": self.call, "time": self.time}
