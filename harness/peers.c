@@ -54,7 +54,7 @@ static int peers_disabled(void) {
 	return e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "no"));
 }
 
-/* `python3 -I -S worker.py list`: a few milliseconds, no NumPy or PyTorch. */
+/* `python3 -I -S -B worker.py list`: a few milliseconds, no NumPy or PyTorch. */
 static void load_pairs(void) {
 	npairs = 0;
 	if (peers_disabled() || access(python(), X_OK) != 0 || access(worker_path(), R_OK) != 0) return;
@@ -69,7 +69,7 @@ static void load_pairs(void) {
 	if (pid == 0) {
 		dup2(fd[1], 1);
 		close(fd[0]), close(fd[1]);
-		execl(python(), python(), "-I", "-S", worker_path(), "list", (char *)NULL);
+		execl(python(), python(), "-I", "-S", "-B", worker_path(), "list", (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -262,7 +262,7 @@ static void start_worker(void) {
 	if (pid == 0) {
 		dup2(sv[1], 0);
 		dup2(sv[1], 1);
-		execl(python(), python(), worker_path(), "serve", (char *)NULL);
+		execl(python(), python(), "-B", worker_path(), "serve", (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);

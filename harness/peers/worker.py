@@ -1,9 +1,10 @@
 """vecbench's peer worker: runs the PyTorch and NumPy forms of vecbench's ops
 for `vecbench check` and `vecbench run`, one process per vecbench run.
 
-    python3 -I -S worker.py list    the (peer, op) pairs it implements, one a line;
+    python3 -I -S -B worker.py list the (peer, op) pairs it implements, one a line;
                                     imports neither numpy nor torch
-    python3 worker.py serve         the protocol below on stdin/stdout
+    python3 -B worker.py serve      the protocol below on stdin/stdout (-B: no
+                                    __pycache__ in the source tree)
 
 Protocol: each request is one JSON line, followed by the .npy blobs of the
 inputs it announces ("tensors": [{"name", "bytes"}], in that order); each reply
