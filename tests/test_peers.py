@@ -91,6 +91,17 @@ with tempfile.TemporaryDirectory() as d:
     timed = {b["variant"] for b in json.load(open(out2))["benchmarks"]} if os.path.exists(out2) else set()
     expect("torch" not in timed and "numpy" in timed, f"the failed peer is not timed: {timed}")
 
+    # 3b) `dump --variant torch`: the peer's outputs as .npy, next to the inputs it got.
+    dd = os.path.join(d, "dump")
+    r = run(["dump", "softmax_fwd", "--variant", "torch", "--dims", ACT, "--out", dd])
+    if r.returncode == 0:
+        import numpy as np
+        Z, A = np.load(os.path.join(dd, "Z.npy")), np.load(os.path.join(dd, "A.npy"))
+        E = np.exp(Z.astype(np.float64) - Z.max(axis=1, keepdims=True))
+        expect(A.dtype == np.float32 and np.abs(A - E / E.sum(axis=1, keepdims=True)).max() < 1e-6,
+               "dump --variant torch writes torch's softmax")
+    expect(r.returncode == 0, f"dump --variant torch: {r.stderr.strip()}")
+
     # 4) A peer whose library is not installed: unavailable, with the reason.
     r = run(["check", "--op", "^relu_fwd$", "--variant", "torch,numpy", "--dims", ACT], {"VB_PEER_TEST_HIDE": "torch"})
     print(r.stdout, r.stderr)
