@@ -6,9 +6,11 @@ doing once (build a graph whose backward is the op), and returns the call
 that is timed; the call returns the op's outputs by name.
 
 Backward ops run autograd where the op is a backward pass of a graph built
-from its inputs (the forward is built once, outside the timed call, when the
-op's inputs include the upstream gradient; recomputed in the call when the op
-recomputes it too). Where the op takes a forward output instead of its input
+from its inputs: the graph is built once, outside the timed call, when its
+backward needs nothing but the op's inputs (dense_bwd, relu_bwd, mse_grad,
+bce_grad); the forward runs in the call when the backward starts from what
+the forward computes and the op computes it too (softmax_xent_grad, mlp_bwd,
+nn2_bwd, the training step). Where the op takes a forward output instead of its input
 (sigmoid_bwd takes A, not Z) the call is the kernel autograd runs for it
 (torch.ops.aten.sigmoid_backward and the like).
 """
@@ -182,6 +184,17 @@ def _loss(fn, a, b):
 
 
 def _loss_grad(fn, a, b, out):
+    """The loss's graph built once, autograd.grad per call: the backward of
+    mse and bce works from the saved inputs A and Y alone, as the op does."""
+    def op(t, d):
+        A = t[a].requires_grad_(True)
+        return _autograd(fn(A, t[b], d["m"]), (A,), None, (out,))
+    return op
+
+
+def _loss_grad_with_forward(fn, a, b, out):
+    """Forward and backward per call: the backward of cross_entropy starts from
+    the forward's log_softmax, which the op computes from Z too."""
     def op(t, d):
         A0, Y = t[a], t[b]
 
@@ -309,7 +322,7 @@ OPS = {
     "bce_loss": _loss(_bce, "A", "Y"),
     "bce_grad": _loss_grad(_bce, "A", "Y", "dA"),
     "softmax_xent_loss": _loss(_xent, "Z", "Y"),
-    "softmax_xent_grad": _loss_grad(_xent, "Z", "Y", "dZ"),
+    "softmax_xent_grad": _loss_grad_with_forward(_xent, "Z", "Y", "dZ"),
     "mlp_fwd": mlp_fwd,
     "mlp_bwd": mlp_bwd,
     "mlp_train_step": mlp_train_step,
