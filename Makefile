@@ -10,6 +10,9 @@ REPORT ?= results/report.md
 APT_PKGS = cmake make g++ pkg-config libopenblas-openmp-dev libbenchmark-dev libcjson-dev libsleef-dev gnuplot-nox
 # valgrind: `run --count-instructions` (make baseline/compare INSTR=1, the deterministic gate test).
 APT_PKGS += valgrind
+# PEERS=1: Debian's PyTorch and NumPy (for /usr/bin/python3), so the torch and numpy
+# variants run; without them those variants are listed unavailable with the reason.
+APT_PKGS += $(if $(PEERS),python3-torch python3-numpy python3-threadpoolctl)
 
 .PHONY: all deps configure build bench plots doctor test test-valgrind baseline compare clean
 

@@ -53,6 +53,10 @@ void vb_bm_pause(vb_bm_state *st) { S(st).PauseTiming(); }
 void vb_bm_resume(vb_bm_state *st) { S(st).ResumeTiming(); }
 int64_t vb_bm_iterations(const vb_bm_state *st) { return reinterpret_cast<const benchmark::State *>(st)->iterations(); }
 
+int64_t vb_bm_max_iterations(const vb_bm_state *st) {
+	return reinterpret_cast<const benchmark::State *>(st)->max_iterations;
+}
+
 void vb_bm_counter(vb_bm_state *st, const char *name, double value, unsigned flags) {
 	int f = benchmark::Counter::kDefaults;
 	if (flags & VB_BM_RATE) f |= benchmark::Counter::kIsRate;

@@ -43,6 +43,8 @@ int vb_bm_keep_running(vb_bm_state *st);
 void vb_bm_pause(vb_bm_state *st);
 void vb_bm_resume(vb_bm_state *st);
 int64_t vb_bm_iterations(const vb_bm_state *st);
+/* The iterations this run of the benchmark function will do. */
+int64_t vb_bm_max_iterations(const vb_bm_state *st);
 void vb_bm_counter(vb_bm_state *st, const char *name, double value, unsigned flags);
 void vb_bm_set_iteration_time(vb_bm_state *st, double seconds);
 void vb_bm_set_label(vb_bm_state *st, const char *label);

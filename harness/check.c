@@ -112,7 +112,6 @@ static const double *update_base(const vb_ref *r, int ti) {
 	int b = vb_op_tensor_index(op, name);
 	return b >= 0 && op->tensors[b].dir == VB_IN && r->in.numel[b] == r->in.numel[ti] ? r->in.ptr[b] : NULL;
 }
-#define BIAS_FLOOR_U 16.0
 
 static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref *r, const vb_tensors *ts,
                      double u_arith, vb_check_result *res) {
@@ -255,6 +254,12 @@ void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res) {
 		char err[200];
 		if (vb_cuda_call(v, &ts, ws, err, sizeof err) != 0) {
 			snprintf(res->msg, sizeof res->msg, "CUDA error: %s", err);
+			goto done;
+		}
+	} else if (v->device == VB_PEER) {
+		char err[sizeof res->msg];
+		if (vb_peer_call(v, &ts, err, sizeof err) != 0) {
+			snprintf(res->msg, sizeof res->msg, "%s", err);
 			goto done;
 		}
 	} else {

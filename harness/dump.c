@@ -20,7 +20,7 @@ static const char *npy_descr(vb_dtype t) {
 }
 
 /* One .npy file in memory: magic, header padded to 64 bytes, data. */
-static char *npy_encode(const void *data, vb_dtype t, int64_t rows, int64_t cols, int64_t numel, size_t *len) {
+char *vb_npy_encode(const void *data, vb_dtype t, int64_t rows, int64_t cols, int64_t numel, size_t *len) {
 	char hdr[256];
 	int h = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%lld, %lld), }",
 	                 npy_descr(t), (long long)rows, (long long)cols);
@@ -92,6 +92,8 @@ int vb_cmd_dump(int argc, char **argv) {
 		char err[200];
 		if (v->device == VB_CUDA) {
 			if (vb_cuda_call(v, &vt, ws, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "dump: %s", err);
+		} else if (v->device == VB_PEER) {
+			if (vb_peer_call(v, &vt, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "dump: %s", err);
 		} else {
 			v->fn(&(vb_call){.dim = vt.dim, .t = vt.ptr, .ws = ws});
 		}
@@ -129,14 +131,14 @@ int vb_cmd_dump(int argc, char **argv) {
 		if (t->dir != VB_OUT) {
 			const vb_tensors *src = vi >= 0 ? &vt : &ref.in;
 			if (t->dir == VB_INOUT) src = &ref.in;
-			buf = npy_encode(src->ptr[i], src->dtype, r, cc, ref.in.numel[i], &len);
+			buf = vb_npy_encode(src->ptr[i], src->dtype, r, cc, ref.in.numel[i], &len);
 			snprintf(name, sizeof name, "%s%s.npy", t->dir == VB_INOUT ? "in_" : "", t->name);
 			write_new(dir, name, buf, len);
 			free(buf);
 			cJSON_AddStringToObject(files, name, "input");
 		}
 		if (t->dir != VB_IN) {
-			buf = npy_encode(outs->ptr[i], outs->dtype, r, cc, ref.in.numel[i], &len);
+			buf = vb_npy_encode(outs->ptr[i], outs->dtype, r, cc, ref.in.numel[i], &len);
 			snprintf(name, sizeof name, "%s.npy", t->name);
 			write_new(dir, name, buf, len);
 			free(buf);

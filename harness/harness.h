@@ -194,4 +194,28 @@ int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host,
  * this process; otherwise only cuda_calibration, saying why not. */
 void vb_cuda_context_register(void);
 
+/* ---- peers.c: PyTorch and NumPy as variants, through one Python worker ---- */
+/* Appends the peer variants the worker implements for op (registry). */
+void vb_peers_extend(vb_op *op);
+/* NULL when the peer (variant name "torch", "numpy") can run, else why not. */
+const char *vb_peer_unavailable(const char *peer);
+/* Runs a peer variant once on host tensors: outputs (and in/out tensors) back. */
+int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen);
+/* Before timing a case: its inputs to the worker, warm-up, and the best of 1
+ * or 2 threads (*threads). */
+int vb_peer_prepare(const vb_variant *v, vb_tensors *ts, int *threads, char *err, size_t errlen);
+/* One Google Benchmark run of the prepared case: the worker's mean time per
+ * call as manual iteration time; *peak_rss the worker's resident peak since
+ * the case was prepared (NAN when unknown). */
+int vb_peer_bench(struct vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
+                  size_t errlen);
+/* 1 once the worker died or misbehaved during this run. */
+int vb_peer_died(void);
+/* The interpreter and library versions into the results context, when a peer ran. */
+void vb_peers_context_register(void);
+
+/* ---- dump.c ---- */
+/* One .npy file (format 1.0) in memory, rows x cols of dtype t; malloc'd. */
+char *vb_npy_encode(const void *data, vb_dtype t, int64_t rows, int64_t cols, int64_t numel, size_t *len);
+
 #endif

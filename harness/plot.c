@@ -157,6 +157,12 @@ void vb_results_load(vb_results *rs, const char *path) {
 		for (int j = 0; j < rs->n; j++)
 			if (same_case(&rs->r[j], x->op, "loop", x->dims)) x->speedup = rs->r[j].seconds / x->seconds;
 	}
+	for (int k = 0; k < rs->n; k++) {
+		vb_result *x = &rs->r[k];
+		x->vs_torch = NAN;
+		for (int j = 0; j < rs->n; j++)
+			if (same_case(&rs->r[j], x->op, "torch", x->dims)) x->vs_torch = rs->r[j].seconds / x->seconds;
+	}
 	free(src);
 }
 
@@ -194,7 +200,8 @@ static void put(FILE *f, double v) {
 static int starts(const char *s, const char *prefix) { return !strncmp(s, prefix, strlen(prefix)); }
 
 /* Variants in the order of the techniques they add, then any others. */
-static const char *const variant_order[] = {"loop", "loop_autovec", "semi", "vec_1t", "vec", "cuda_loop", "cuda_vec"};
+static const char *const variant_order[] = {"loop",      "loop_autovec", "semi",  "vec_1t", "vec",
+                                            "cuda_loop", "cuda_vec",     "torch", "numpy"};
 enum { NORDER = sizeof variant_order / sizeof *variant_order };
 
 static int variant_rank(const char *v) {
@@ -361,6 +368,7 @@ static int roof_class(const char *variant) {
 	if (strstr(variant, "tf32")) return 6;
 	if (strstr(variant, "f16")) return 7; /* fp16, bf16 */
 	if (starts(variant, "cuda")) return 5;
+	if (!strcmp(variant, "torch") || !strcmp(variant, "numpy")) return 8; /* the peers */
 	return 3;
 }
 

@@ -120,6 +120,7 @@ typedef struct {
 	double iterations;
 	double flops, bytes; /* per call */
 	double speedup;      /* over loop at the same dims, NAN without a loop */
+	double vs_torch;     /* the torch variant's time at the same dims over this one's, NAN without it */
 	double intensity, gflops, gbs, roof_gflops, roof_pct;
 	double io_bytes, workspace_bytes, heap_growth_bytes, peak_rss_bytes, gpu_peak_bytes;
 	double batch; /* the batch dim (m) when the op has one, else NAN */

@@ -13,14 +13,21 @@ extern const vb_op *const __stop_vb_ops[];
  * and checks that build's kernels, so a backward op finds its own forward op). */
 static const vb_op *const *reg_start = __start_vb_ops, *const *reg_stop = __stop_vb_ops;
 
-/* The linker's order is an accident of the build: list by family, then name. */
+/* The linker's order is an accident of the build: list by family, then name.
+ * Each op is a copy of its descriptor with the peer variants (torch, numpy)
+ * the peer worker implements appended. */
 static const vb_op **sorted;
+/* This executable's own list, with its peer copies, made once: op pointers
+ * stay valid across vb_registry_use. Another build's list points into its
+ * section and has no peers (`vecbench ab` times CPU kernels only). */
+static const vb_op **own_sorted;
+static vb_op *with_peers;
 
 void vb_registry_use(const vb_op *const *start, size_t n) {
+	if (sorted != own_sorted) free(sorted);
 	reg_start = start ? start : __start_vb_ops;
 	reg_stop = start ? start + n : __stop_vb_ops;
-	free(sorted);
-	sorted = NULL;
+	sorted = start ? NULL : own_sorted;
 }
 
 static int by_family_name(const void *a, const void *b) {
@@ -37,6 +44,15 @@ const vb_op *vb_op_at(size_t i) {
 		sorted = VB_XMALLOC(sizeof *sorted * (n ? n : 1));
 		memcpy(sorted, reg_start, sizeof *sorted * n);
 		qsort(sorted, n, sizeof *sorted, by_family_name);
+		if (reg_start == __start_vb_ops) {
+			with_peers = VB_XMALLOC(sizeof *with_peers * (n ? n : 1));
+			for (size_t k = 0; k < n; k++) {
+				with_peers[k] = *sorted[k];
+				vb_peers_extend(&with_peers[k]);
+				sorted[k] = &with_peers[k];
+			}
+			own_sorted = sorted;
+		}
 	}
 	return sorted[i];
 }
@@ -88,6 +104,7 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 }
 
 const char *vb_variant_unavailable(const vb_variant *v) {
+	if (v->device == VB_PEER) return vb_peer_unavailable(v->name);
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
 	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);
 	return NULL;

@@ -189,7 +189,8 @@ static void plots(FILE *f, const char *dir, const char *report_dir) {
 
 static void summary(FILE *f, const vb_results *rs) {
 	fputs(
-	    "## Summary\n\nTime per call (median of repetitions, else mean), speedup over `loop` at the same size, "
+	    "## Summary\n\nTime per call (median of repetitions, else mean), speedup over `loop` at the same size "
+	    "(and `vs torch`: the PyTorch variant's time over this one's, when the run has it), "
 	    "achieved rates, arithmetic intensity, % of the roofline at that intensity, and memory: inputs and outputs "
 	    "(io), the variant's peak workspace, heap growth, peak RSS and the GPU's peak where measured. The "
 	    "bandwidth roof is that of the smallest level the working set (io + workspace) fits in: L1, L2, L3 "
@@ -197,19 +198,30 @@ static void summary(FILE *f, const vb_results *rs) {
 	    "against the device's own figures (the GPU table above).\n",
 	    f);
 	const char *op = NULL;
+	int torch = 0; /* a `vs torch` column when the run has torch variants */
+	for (int k = 0; k < rs->n; k++)
+		torch |= !strcmp(rs->r[k].variant, "torch");
 	for (int k = 0; k < rs->n; k++) {
 		const vb_result *x = &rs->r[k];
 		if (!op || strcmp(op, x->op)) {
 			op = x->op;
 			fprintf(f, "\n### %s (%s)\n\n", x->op, x->family);
-			fputs("| dims | variant | time | vs loop | GFLOP/s | GB/s | FLOP/B | % roofline | io | "
-			      "workspace | heap "
-			      "growth | peak RSS | GPU peak |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
-			      f);
+			fprintf(
+			    f,
+			    "| dims | variant | time | vs loop |%s GFLOP/s | GB/s | FLOP/B | %% roofline | io | "
+			    "workspace | heap "
+			    "growth | peak RSS | GPU peak |\n|---|---|--:|--:|%s--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+			    torch ? " vs torch |" : "", torch ? "--:|" : "");
 		}
-		char t[32], s[32], g[32], b[32], ai[32], pct[32], io[16], ws[16], heap[16], rss[16], gpu[16];
+		char t[32], s[32], g[32], b[32], ai[32], pct[32], io[16], ws[16], heap[16], rss[16], gpu[16],
+		    vt[40] = "";
 		fmt_time(x->seconds, t, sizeof t);
 		fmt_num(x->speedup, "%.1fx", s, sizeof s);
+		if (torch) {
+			char v[32];
+			fmt_num(x->vs_torch, "%.2fx", v, sizeof v);
+			snprintf(vt, sizeof vt, " %s |", v);
+		}
 		fmt_num(x->gflops, "%.2f", g, sizeof g);
 		fmt_num(x->gbs, "%.2f", b, sizeof b);
 		fmt_num(x->intensity, "%.3g", ai, sizeof ai);
@@ -219,8 +231,8 @@ static void summary(FILE *f, const vb_results *rs) {
 		vb_fmt_bytes(x->heap_growth_bytes, heap, sizeof heap);
 		vb_fmt_bytes(x->peak_rss_bytes, rss, sizeof rss);
 		vb_fmt_bytes(x->gpu_peak_bytes > 0 ? x->gpu_peak_bytes : NAN, gpu, sizeof gpu);
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", x->dims, x->variant,
-		        t, s, g, b, ai, pct, io, ws, heap, rss, gpu);
+		fprintf(f, "| %s | %s | %s | %s |%s %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", x->dims,
+		        x->variant, t, s, vt, g, b, ai, pct, io, ws, heap, rss, gpu);
 	}
 	fputc('\n', f);
 }

@@ -38,6 +38,7 @@ typedef struct {
 	vb_inject inject;            /* VB_INJECT_SLOWDOWN: tests of the regression gate only */
 	double others_cpu_s, wall_s; /* other processes' CPU seconds while this case ran, and its wall time */
 	int cpu_samples;             /* pairs of samples they add up */
+	int peer_threads;            /* torch, numpy: the thread count the worker found best */
 } bench_case;
 
 static bench_case *live;
@@ -90,6 +91,7 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	bench_case *bc = arg;
 	const vb_op *op = bc->op;
 	const vb_variant *v = &op->variants[bc->vi];
+	double peer_rss = NAN;
 	if (interrupted) {
 		vb_bm_skip_with_error(st, INTERRUPTED);
 		return;
@@ -109,6 +111,11 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 		vb_progress_step(&progress, (int)(bc - all_cases), bc->name);
 		if (v->device == VB_CPU && op->flops(bc->dim) < WARMUP_MAX_FLOPS)
 			v->fn(&(vb_call){.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws});
+		char err[320];
+		if (v->device == VB_PEER && vb_peer_prepare(v, &bc->ts, &bc->peer_threads, err, sizeof err) != 0) {
+			vb_bm_skip_with_error(st, err);
+			return;
+		}
 	} else {
 		vb_memprof_mark(&bc->mem); /* heap growth of this call alone, not Google Benchmark's records */
 	}
@@ -116,6 +123,9 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 		char err[200];
 		if (vb_cuda_bench(st, v, &bc->ts, bc->ws, bc->name, err, sizeof err) != 0)
 			vb_bm_skip_with_error(st, err);
+	} else if (v->device == VB_PEER) {
+		char err[320];
+		if (vb_peer_bench(st, v, &bc->ts, &peer_rss, err, sizeof err) != 0) vb_bm_skip_with_error(st, err);
 	} else {
 		vb_call call = {.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws};
 		vb_range_push(bc->name);
@@ -131,16 +141,23 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 		vb_range_pop();
 	}
 	vb_memprof_end(&bc->mem, bc->ws); /* before the counters allocate */
+	if (v->device == VB_PEER) {
+		/* The memory is the worker's: its resident peak; workspace and heap growth are not measured there. */
+		bc->mem.workspace = bc->mem.heap_growth = NAN;
+		bc->mem.peak_rss = peer_rss;
+	}
 	vb_bm_counter(st, "FLOP/s", op->flops(bc->dim), VB_BM_RATE | VB_BM_ITER_INVARIANT);
 	vb_bm_counter(st, "bytes/s", vb_variant_bytes(op, v, bc->dim),
 	              VB_BM_RATE | VB_BM_ITER_INVARIANT | VB_BM_BASE_1024);
-	vb_bm_counter(st, "workspace_bytes", (double)vb_arena_peak(bc->ws), VB_BM_BASE_1024);
+	vb_bm_counter(st, "workspace_bytes", v->device == VB_PEER ? NAN : (double)vb_arena_peak(bc->ws),
+	              VB_BM_BASE_1024);
 	vb_bm_counter(st, "io_bytes", vb_dims_footprint(op, bc->dim, v->dtype), VB_BM_BASE_1024);
 	vb_memprof_counters(&bc->mem, st);
 	vb_cpu_sample_take(&cpu1);
 	bc->others_cpu_s += vb_cpu_others(&cpu0, &cpu1);
 	bc->wall_s += cpu1.wall - cpu0.wall;
 	bc->cpu_samples++;
+	if (v->device == VB_PEER) vb_bm_counter(st, "peer_threads", bc->peer_threads, 0);
 }
 
 /* This case shared its CPUs: other processes used more than VB_CONTENDED_SHARE
@@ -220,6 +237,15 @@ static double speedup(bench_case *c, int n, const bench_case *x) {
 	return l && x->time_us > 0 ? l->time_us / x->time_us : NAN;
 }
 
+/* Time of the op's torch variant at the same size over x's: above 1, x is faster. */
+static double vs_torch(bench_case *c, int n, const bench_case *x) {
+	for (int i = 0; i < n; i++)
+		if (c[i].op == x->op && !strcmp(c[i].op->variants[c[i].vi].name, "torch") &&
+		    !memcmp(c[i].dim, x->dim, sizeof x->dim))
+			return x->time_us > 0 ? c[i].time_us / x->time_us : NAN;
+	return NAN;
+}
+
 static void annotate(cJSON *benches, bench_case *c, int n) {
 	cJSON *b;
 	cJSON_ArrayForEach(b, benches) {
@@ -247,6 +273,9 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 		double s = speedup(c, n, bc);
 		if (!isnan(s) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
 			cJSON_AddNumberToObject(b, "speedup_vs_loop", s);
+		double t = vs_torch(c, n, bc);
+		if (!isnan(t) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
+			cJSON_AddNumberToObject(b, "speedup_vs_torch", t);
 		/* GPU variants: the speedup again with the host<->device copies counted. */
 		double e2e = num_field(b, "e2e_time_us");
 		bench_case *l = loop_of(c, n, bc);
@@ -272,16 +301,19 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	printf("\n== vecbench summary: time per call (median or mean), speedup over the loop variant ==\n");
 	const vb_op *op = NULL;
 	const int64_t *dim = NULL;
-	int few = 0, gpu = 0, contended = 0;
+	int few = 0, gpu = 0, contended = 0, torch = 0;
 	char extra[128], extra_header[128];
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		gpu |= c[i].mem.gpu_peak > 0;
+		torch |= !strcmp(c[i].op->variants[c[i].vi].name, "torch");
+	}
 	vb_summary_extra_header(extra_header, sizeof extra_header, gpu);
 	for (int i = 0; i < n; i++) {
 		bench_case *x = &c[i];
 		if (x->op != op) {
-			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s %9s %9s%s\n", x->op->name, x->op->summary, "dims",
-			       "variant", "time", "iters", "vs loop", "GFLOP/s", "GB/s", extra_header);
+			printf("\n%s   %s\n  %-26s %-10s %10s %8s %9s%s %9s %9s%s\n", x->op->name, x->op->summary,
+			       "dims", "variant", "time", "iters", "vs loop", torch ? "  vs torch" : "", "GFLOP/s",
+			       "GB/s", extra_header);
 			op = x->op;
 			dim = NULL;
 		}
@@ -294,7 +326,13 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		double bytes = vb_variant_bytes(x->op, v, x->dim);
 		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), bytes, sec,
 		                 vb_dims_footprint(x->op, x->dim, v->dtype), v->device == VB_CUDA);
-		printf("  %-26s %-10s %10s %8.0f %8.1fx %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, s,
+		char vt[16] = "";
+		double tv = torch ? vs_torch(c, n, x) : NAN;
+		if (torch && isnan(tv))
+			snprintf(vt, sizeof vt, " %9s", "-");
+		else if (torch)
+			snprintf(vt, sizeof vt, " %8.2fx", tv);
+		printf("  %-26s %-10s %10s %8.0f %8.1fx%s %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, s, vt,
 		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
 		       x->iterations > 0 && x->iterations < 5 ? "  *" : "", case_contended(x) ? "  C" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
@@ -490,7 +528,7 @@ int vb_cmd_run(int argc, char **argv) {
 				continue;
 			}
 			vb_bm_opts o = {.min_time = s.quick ? 0.05 : 0,
-			                .manual_time = x->op->variants[v].device == VB_CUDA};
+			                .manual_time = x->op->variants[v].device != VB_CPU};
 			x->inject = vb_inject_for(x->op, &x->op->variants[v]);
 			vb_bm_register(x->name, bench_fn, x, &o);
 			n++;
@@ -513,6 +551,7 @@ int vb_cmd_run(int argc, char **argv) {
 	printf("\n== timing (Google Benchmark) ==\n");
 	fflush(stdout);
 	vb_context_register();
+	vb_peers_context_register();
 	vb_regress_context_register();
 	all_cases = bc;
 	vb_progress_start(&progress, "time", n, s.quiet);
@@ -548,5 +587,5 @@ int vb_cmd_run(int argc, char **argv) {
 	free(failed);
 	free(bc);
 	if (interrupted) return 128 + interrupted;
-	return ok ? VB_EXIT_OK : VB_EXIT_FAIL;
+	return ok && !vb_peer_died() ? VB_EXIT_OK : VB_EXIT_FAIL;
 }

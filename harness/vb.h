@@ -10,15 +10,16 @@
 extern "C" {
 #endif
 
-enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 16, VB_MAX_SIZES = 8 };
+enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 24, VB_MAX_SIZES = 8 };
 
 /* Storage type of a variant's tensors. The harness converts the seeded
  * float64 inputs to it and the outputs back, so every variant is checked
  * against the same oracle. */
 typedef enum { VB_F32 = 0, VB_F64, VB_BF16, VB_F16 } vb_dtype;
 
-/* Where a variant runs: host memory or CUDA device memory. */
-typedef enum { VB_CPU = 0, VB_CUDA } vb_device;
+/* Where a variant runs: host memory, CUDA device memory, or a peer library
+ * (PyTorch, NumPy) in the peer worker process (harness/peers.c). */
+typedef enum { VB_CPU = 0, VB_CUDA, VB_PEER } vb_device;
 
 typedef enum { VB_IN = 0, VB_OUT, VB_INOUT } vb_dir;
 

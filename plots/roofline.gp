@@ -53,4 +53,5 @@ plot roof(x) with lines lw 3 lc rgb '#000000' title "roofline (DRAM): min(sgemm 
      pts using ($4 == 1 ? $5 : NaN):6 with points pt 11 ps 1.8 lc rgb '#E69F00' title "loop, compiler-vectorized", \
      pts using ($4 == 2 ? $5 : NaN):6 with points pt 9 ps 1.8 lc rgb '#56B4E9' title "semi (per-example vector ops)", \
      pts using ($4 == 3 ? $5 : NaN):6 with points pt 5 ps 1.8 lc rgb '#0072B2' title "vectorized (SIMD, BLAS, threads)", \
+     pts using ($4 == 8 ? $5 : NaN):6 with points pt 13 ps 1.8 lc rgb '#CC79A7' title "peers (PyTorch, NumPy)", \
      labels using 2:3:1 with labels left offset 1, 0.5 font ',10' notitle
