@@ -191,6 +191,7 @@ int vb_cmd_check(int argc, char **argv) {
 	if (seed) s.seed = vb_parse_u64("--seed", seed);
 	if (scale) s.scale = vb_parse_double("--scale", scale);
 	int self_test = vb_opt_get(opts, NOPTS, "self-test") != NULL;
+	s.quick = vb_opt_get(opts, NOPTS, "quick") != NULL; /* the first default size (and its twin) only */
 	vb_case *cases;
 	int n = vb_select_cases(&s, &cases);
 	int counts[3] = {0}, ok = 1;
