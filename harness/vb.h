@@ -70,6 +70,10 @@ typedef struct {
 	 * instead of u_storage * depth: at long K the latter exceeds |z| itself
 	 * and would pass any answer. 0: the bound from unit_roundoff alone. */
 	int storage_roundings;
+	/* Data-parallel: runs on every MPI rank in lockstep (harness/mpi.c):
+	 * timed with an iteration count all ranks agree on, available only when
+	 * launched by mpirun. */
+	int distributed;
 } vb_variant;
 
 typedef struct vb_op {
@@ -127,6 +131,11 @@ typedef struct vb_op {
 /* Scratch memory for kernels: tracked (peak workspace per variant) and
  * reused across timed iterations, so allocation stays off the hot path. */
 void *vb_scratch(const vb_call *c, size_t bytes);
+
+/* Distributed variants report each call's split: seconds in computation,
+ * seconds in communication calls, and the bytes all ranks together move per
+ * step by the algorithm's count (harness/mpi.c turns them into counters). */
+void vb_dist_record(double compute_s, double comm_s, double bytes);
 
 /* Checked allocation; dies with file:line on failure. */
 void *vb_xmalloc_at(size_t bytes, const char *file, int line);
