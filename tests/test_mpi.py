@@ -64,6 +64,20 @@ with tempfile.TemporaryDirectory() as d:
         assert b["comm_bytes_per_step"] == 2 * (2 - 1) * 4 * p, (b["comm_bytes_per_step"], p)
     assert variants == {"dp_loop", "dp_vec", "dp_overlap"}, variants
 
+    # The scaling table from JSON alone: the same results filed as a 1-rank run
+    # twice as slow per step give a strong-scaling efficiency of 2 / 2 = 1.
+    one = dict(doc, context=dict(ctx, world_size="1"))
+    one["benchmarks"] = [dict(b, real_time=2 * b["real_time"]) for b in doc["benchmarks"]]
+    json.dump(one, open(os.path.join(d, "np1.json"), "w"))
+    plots = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(plots, "dp_scaling.py"), "--out", os.path.join(d, "plot"),
+                        os.path.join(d, "np1.json"), out], capture_output=True, text=True)
+    print(r.stdout, r.stderr)
+    rows = [l.split() for l in r.stdout.splitlines() if " strong " in l and l.split()[3] == "2"]
+    assert r.returncode == 0 and len(rows) == 3 and all(row[-1] == "1.00" for row in rows), rows
+    os.remove(os.path.join(d, "np1.json"))
+    shutil.rmtree(os.path.join(d, "plot"))
+
     # A rank dies in the middle of a step: a clear line from rank 0, non-zero, no hang, nothing written.
     out2 = os.path.join(d, "killed.json")
     r, took = mpirun(2, ["run", "--op", "^dp_", "--dims", DIMS, "--quick", "--quiet", "--out", out2],
