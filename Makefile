@@ -58,8 +58,10 @@ bench: build
 NP ?= 2
 WEAK_M ?= 256
 MPI_OUT ?= results/mpi
+# Waiting ranks yield their core (mpi_yield_when_idle) instead of spinning on
+# it: on a machine shared with other work a spinning rank starves a computing one.
 MPIRUN ?= mpirun --oversubscribe --allow-run-as-root $(if $(HOSTFILE),--hostfile $(HOSTFILE)) \
-	-x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1
+	--mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1
 bench-mpi: build
 	@command -v mpirun >/dev/null || { echo "bench-mpi needs mpirun: apt-get install -y openmpi-bin libopenmpi-dev"; exit 2; }
 	@mkdir -p $(MPI_OUT)

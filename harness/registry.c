@@ -81,6 +81,7 @@ const char *vb_variant_unavailable(const vb_variant *v) {
 		return "not built: no MPI at build time (apt-get install libopenmpi-dev openmpi-bin)";
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
 	if (v->distributed) return vb_mpi_unavailable();
+	if (vb_mpi_size() > 1) return "one process: with several MPI ranks only the data-parallel variants run";
 	if (v->device == VB_CUDA) return vb_cuda_unavailable();
 	return NULL;
 }

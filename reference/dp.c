@@ -10,6 +10,7 @@
  * sqrt(m) u sum|terms| covers in any order; the gradient rounded once before
  * the update is one more rounding of lr |dW|, within the step's bound. */
 #include "dp.h"
+#include "mlp.h"
 
 extern const vb_op mlp_train_step;
 
@@ -44,7 +45,8 @@ const vb_op dp_mlp_train_step = {
     .bytes = dp_bytes,
     .oracle = dp_oracle,
     .mag = dp_mag,
-    .variants = {DP_VARIANT("dp_loop", mlp_dp_loop), DP_VARIANT("dp_vec", mlp_dp_vec),
-                 DP_VARIANT("dp_overlap", mlp_dp_overlap)},
+    /* loop and vec: mlp_train_step's, one process on the whole batch (not under mpirun with several ranks) */
+    .variants = {VB_LOOP(mlp_train_step_loop), VB_VEC(mlp_train_step_vec), DP_VARIANT("dp_loop", mlp_dp_loop),
+                 DP_VARIANT("dp_vec", mlp_dp_vec), DP_VARIANT("dp_overlap", mlp_dp_overlap)},
 };
 VB_REGISTER_OP(dp_mlp_train_step);
