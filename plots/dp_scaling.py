@@ -16,7 +16,7 @@ UNIT = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
 def load(paths):
-    """(variant, m, world) -> step time in ms."""
+    """(op, variant, m, world) -> step time in ms."""
     times = {}
     for path in paths:
         try:
@@ -31,7 +31,7 @@ def load(paths):
             if agg and agg != "median":
                 continue
             m = int(dict(kv.split("=") for kv in b["dims"].split(","))["m"])
-            key = (b["variant"], m, world)
+            key = (b["op"], b["variant"], m, world)
             t = b["real_time"] * UNIT[b["time_unit"]]
             if agg == "median" or key not in times:
                 times[key] = t
@@ -46,21 +46,22 @@ def main():
     if not times:
         sys.exit("vecbench: no data-parallel results in " + " ".join(args[2:]))
     series = []  # (label, [(ranks, time_ms, efficiency)])
-    for v, m in sorted({(v, m) for v, m, w in times}):
-        t1 = times.get((v, m, 1))
-        pts = [(w, t, t1 / (w * t) if t1 else None) for (vv, mm, w), t in sorted(times.items()) if (vv, mm) == (v, m)]
-        if t1 and len(pts) > 1:
-            series.append((f"{v} strong m={m}", pts))
-    for v, per_rank in sorted({(v, m // w) for v, m, w in times if m % w == 0}):
-        t1 = times.get((v, per_rank, 1))
-        pts = [(w, t, t1 / t) for (vv, m, w), t in sorted(times.items(), key=lambda kv: kv[0][2])
-               if vv == v and m == per_rank * w and t1]
+    for op, v, m in sorted({(o, v, m) for o, v, m, w in times}):
+        t1 = times.get((op, v, m, 1))
+        pts = [(w, t, t1 / (w * t)) for (o, vv, mm, w), t in sorted(times.items()) if (o, vv, mm) == (op, v, m) and t1]
         if len(pts) > 1:
-            series.append((f"{v} weak m/rank={per_rank}", pts))
-    print(f"{'series':34} {'ranks':>5} {'step':>10} {'efficiency':>10}")
+            series.append((f"{op} {v} strong m={m}", pts))
+    for op, v, per_rank in sorted({(o, v, m // w) for o, v, m, w in times if m % w == 0}):
+        t1 = times.get((op, v, per_rank, 1))
+        pts = [(w, t, t1 / t) for (o, vv, m, w), t in sorted(times.items(), key=lambda kv: kv[0][3])
+               if (o, vv) == (op, v) and m == per_rank * w and t1]
+        if len(pts) > 1:
+            series.append((f"{op} {v} weak m/rank={per_rank}", pts))
+    print(f"{'op':18} {'variant':10} {'scaling':7} {'batch':12} {'ranks':>5} {'step':>12} {'efficiency':>10}")
     for label, pts in series:
         for w, t, e in pts:
-            print(f"{label:34} {w:5d} {t:8.3f} ms {e if e is not None else float('nan'):10.2f}")
+            print(f"{label.split()[0]:18} {label.split()[1]:10} {label.split()[2]:7} {label.split()[3]:12} {w:5d} "
+                  f"{t:9.3f} ms {e:10.2f}")
     if not series:
         print("no series with a 1-rank run and another world size: nothing to plot")
         return

@@ -20,7 +20,7 @@ if built != "ON" or not shutil.which("mpirun"):
 # one thread per rank: two ranks on two cores
 env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 MPIRUN = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS", "-x", "OPENBLAS_NUM_THREADS"]
-DIMS = "m=37,d=29,h1=17,h2=11,k=5"
+DIMS = "m=37,d=29,h1=17,h2=11,k=5,n=23,h=7"
 
 
 def mpirun(np, args, extra_env=None, timeout=120):
@@ -39,7 +39,7 @@ def vecbench_lines(stderr):
 
 # Not launched by mpirun: listed unavailable with the reason.
 r = subprocess.run([vb, "check", "--op", "^dp_", "--dims", DIMS], capture_output=True, text=True, env=env)
-assert r.returncode == 0 and r.stdout.count("not launched by mpirun") == 3, r.stdout
+assert r.returncode == 0 and r.stdout.count("not launched by mpirun") == 6, r.stdout
 
 with tempfile.TemporaryDirectory() as d:
     out = os.path.join(d, "r.json")
@@ -51,18 +51,21 @@ with tempfile.TemporaryDirectory() as d:
     ctx = doc["context"]
     assert ctx["world_size"] == "2" and "Open MPI" in ctx["mpi_library"], ctx
     assert ctx["mpi_hosts"].endswith(" x2"), ctx["mpi_hosts"]  # both ranks on this host
-    p = 17 * 29 + 17 + 11 * 17 + 11 + 5 * 11 + 5  # parameters of the 29-17-11-5 network
+    # parameters of the 29-17-11-5 MLP and of the 23-7-5 network
+    params = {"dp_mlp_train_step": 17 * 29 + 17 + 11 * 17 + 11 + 5 * 11 + 5, "dp_nn2_bwd": 7 * 23 + 5 * 7}
     variants = set()
     for b in doc["benchmarks"]:
-        variants.add(b["variant"])
-        assert b["op"] == "dp_mlp_train_step" and b["family"] == "dp", b["name"]
+        variants.add((b["op"], b["variant"]))
+        assert b["family"] == "dp", b["name"]
+        p = params[b["op"]]
         assert 0 <= b["check_err_bound"] <= 1, b
         assert b["world_size"] == 2 and b["iterations"] >= 1, b
         assert b["step_compute_us"] > 0 and b["step_comm_us"] > 0, b
         # slowest rank's step: never shorter than its computing part
         assert b["real_time"] * {"us": 1, "ms": 1e3, "ns": 1e-3}[b["time_unit"]] >= 0.99 * b["step_compute_us"], b
         assert b["comm_bytes_per_step"] == 2 * (2 - 1) * 4 * p, (b["comm_bytes_per_step"], p)
-    assert variants == {"dp_loop", "dp_vec", "dp_overlap"}, variants
+    # loop and vec are one process: not run with 2 ranks
+    assert variants == {(o, v) for o in params for v in ("dp_loop", "dp_vec", "dp_overlap")}, variants
 
     # The scaling table from JSON alone: the same results filed as a 1-rank run
     # twice as slow per step give a strong-scaling efficiency of 2 / 2 = 1.
@@ -73,8 +76,8 @@ with tempfile.TemporaryDirectory() as d:
     r = subprocess.run(["/usr/bin/python3", os.path.join(plots, "dp_scaling.py"), "--out", os.path.join(d, "plot"),
                         os.path.join(d, "np1.json"), out], capture_output=True, text=True)
     print(r.stdout, r.stderr)
-    rows = [l.split() for l in r.stdout.splitlines() if " strong " in l and l.split()[3] == "2"]
-    assert r.returncode == 0 and len(rows) == 3 and all(row[-1] == "1.00" for row in rows), rows
+    rows = [l.split() for l in r.stdout.splitlines() if " strong " in l and l.split()[4] == "2"]
+    assert r.returncode == 0 and len(rows) == 6 and all(row[-1] == "1.00" for row in rows), rows
     os.remove(os.path.join(d, "np1.json"))
     shutil.rmtree(os.path.join(d, "plot"))
 
