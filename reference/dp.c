@@ -56,8 +56,9 @@ const vb_op dp_mlp_train_step = {
     .bytes = dp_bytes,
     .oracle = dp_oracle,
     .mag = dp_mag,
-    /* loop and vec: mlp_train_step's, one process on the whole batch (not under mpirun with several ranks) */
-    .variants = {VB_LOOP(mlp_train_step_loop), VB_VEC(mlp_train_step_vec), DP_VARIANT("dp_loop", mlp_dp_loop),
+    /* loop, vec, cuda_*: mlp_train_step's, one process on the whole batch (not with several MPI ranks) */
+    .variants = {VB_LOOP(mlp_train_step_loop), VB_VEC(mlp_train_step_vec), VB_CUDA_LOOP(mlp_train_step_cuda_loop),
+                 VB_CUDA_VEC(mlp_train_step_cuda_vec), DP_VARIANT("dp_loop", mlp_dp_loop),
                  DP_VARIANT("dp_vec", mlp_dp_vec), DP_VARIANT("dp_overlap", mlp_dp_overlap)},
 };
 VB_REGISTER_OP(dp_mlp_train_step);
@@ -93,7 +94,8 @@ const vb_op dp_nn2_bwd = {
     .bytes = nn2_dp_bytes,
     .oracle = nn2_dp_oracle,
     .mag = nn2_dp_mag,
-    .variants = {VB_LOOP(nn2_loop), VB_VEC(nn2_bwd_vec), DP_VARIANT("dp_loop", nn2_dp_loop),
-                 DP_VARIANT("dp_vec", nn2_dp_vec), DP_VARIANT("dp_overlap", nn2_dp_overlap)},
+    .variants = {VB_LOOP(nn2_loop), VB_VEC(nn2_bwd_vec), VB_CUDA_LOOP(nn2_bwd_cuda_loop), VB_CUDA_VEC(nn2_bwd_cuda_vec),
+                 DP_VARIANT("dp_loop", nn2_dp_loop), DP_VARIANT("dp_vec", nn2_dp_vec),
+                 DP_VARIANT("dp_overlap", nn2_dp_overlap)},
 };
 VB_REGISTER_OP(dp_nn2_bwd);
