@@ -52,8 +52,8 @@ bench: build
 
 # The data-parallel step under MPI, one thread per rank: strong scaling (the
 # default batches at 1 and NP ranks) and weak scaling (WEAK_M examples per
-# rank: the first default batch at 1 rank, NP times it at NP ranks), then the
-# scaling table and plot from the JSON files alone. HOSTFILE=FILE
+# rank: WEAK_M at 1 rank, NP times it at NP ranks), then the scaling table and
+# plot from the JSON files alone. HOSTFILE=FILE
 # spreads the ranks over the machines it names. QUICK=1 for a short run.
 NP ?= 2
 WEAK_M ?= 256
@@ -67,10 +67,12 @@ bench-mpi: build
 	@mkdir -p $(MPI_OUT)
 	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np1.json
 	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np$(NP).json
+	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' --variant dp_loop,dp_vec,dp_overlap $(if $(QUICK),--quick) \
+	  --dims m=$(WEAK_M) --out $(MPI_OUT)/weak-np1.json
 	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --dims m=$$(( $(WEAK_M) * $(NP) )) \
 	  --out $(MPI_OUT)/weak-np$(NP).json
 	/usr/bin/python3 plots/dp_scaling.py --out $(MPI_OUT) $(MPI_OUT)/np1.json $(MPI_OUT)/np$(NP).json \
-	  $(MPI_OUT)/weak-np$(NP).json
+	  $(MPI_OUT)/weak-np1.json $(MPI_OUT)/weak-np$(NP).json
 
 # Redraws the plots and the report from $(OUT) (an old run too).
 plots: build

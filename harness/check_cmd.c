@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "vb_mpi.h"
 
 /* The gradient check runs the forward oracle four times per sampled element:
  * above this many FLOP per forward call it runs at a reduced size. */
@@ -44,7 +45,11 @@ int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *coun
 		print_row(c, var->name, r.pass ? "ok" : "FAIL", r.ratio, r.msg);
 		if (!r.pass) {
 			vb_check_repro(op, c->dim, s->seed, var->name, repro, sizeof repro);
-			printf("    seed %llu; repro: %s\n", (unsigned long long)s->seed, repro);
+			if (var->distributed) /* the same ranks again */
+				printf("    seed %llu; repro: mpirun -np %d %s\n", (unsigned long long)s->seed,
+				       vb_mpi_size(), repro);
+			else
+				printf("    seed %llu; repro: %s\n", (unsigned long long)s->seed, repro);
 			ok = 0;
 		}
 		counts[r.pass ? 0 : 1]++;

@@ -202,14 +202,14 @@ void vb_mpi_quiet_barrier(void) {
 	}
 }
 
-/* One step, watched; returns this rank's seconds. */
-static double watched_step(const vb_variant *v, const vb_call *call) {
-	alarm(step_timeout_s);
+/* The watchdog: a step and the collectives around it end within the limit. */
+static void watch(int on) { alarm(on ? step_timeout_s : 0); }
+
+/* One step; returns this rank's seconds. */
+static double timed_step(const vb_variant *v, const vb_call *call) {
 	double t0 = MPI_Wtime();
 	v->fn(call);
-	double t = MPI_Wtime() - t0;
-	alarm(0);
-	return t;
+	return MPI_Wtime() - t0;
 }
 
 int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t seed, double min_time) {
@@ -225,9 +225,11 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 	double step[4];
 	for (int i = 0; i < 4; i++) { /* the first warms up */
 		vb_arena_reset(ws);
+		watch(1);
 		MPI_Barrier(MPI_COMM_WORLD);
-		double t = watched_step(v, &call);
+		double t = timed_step(v, &call);
 		MPI_Allreduce(&t, &step[i], 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+		watch(0);
 	}
 	/* the median of the three timed steps: one quiet moment of a busy machine must not decide */
 	double lo = fmin(step[1], fmin(step[2], step[3])), hi = fmax(step[1], fmax(step[2], step[3]));
@@ -246,11 +248,13 @@ void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *ca
 	int64_t n = 0;
 	while (vb_bm_keep_running(st)) {
 		vb_arena_reset(ws);
+		watch(1);
 		MPI_Barrier(MPI_COMM_WORLD); /* steps start together: a step lasts until its slowest rank ends */
 		double mine[3], slowest[3];
-		mine[0] = watched_step(v, call);
+		mine[0] = timed_step(v, call);
 		mine[1] = last_call.compute, mine[2] = last_call.comm;
 		MPI_Allreduce(mine, slowest, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+		watch(0);
 		vb_bm_set_iteration_time(st, slowest[0]);
 		compute += slowest[1], comm += slowest[2], bytes = last_call.bytes, n++;
 	}
@@ -262,11 +266,15 @@ void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *ca
 }
 
 int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len) {
-	watched_step(v, call);
+	watch(1);
+	timed_step(v, call);
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < ts->n; i++)
-		if (ts->op->tensors[i].dir != VB_IN) h = fnv1a(h, ts->ptr[i], ts->buf[i].bytes);
-	if (all_agree(h)) return 0;
+		if (ts->op->tensors[i].dir != VB_IN)
+			h = fnv1a(h, ts->ptr[i], (size_t)ts->numel[i] * vb_dtype_size(ts->dtype));
+	int agree = all_agree(h);
+	watch(0);
+	if (agree) return 0;
 	snprintf(msg, len, "the %d ranks' outputs differ after the step (they must agree bit for bit)", world);
 	return -1;
 }

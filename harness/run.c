@@ -402,6 +402,9 @@ int vb_cmd_run(int argc, char **argv) {
 	gargv[gargc++] = outflag;
 	gargv[gargc++] = "--benchmark_out_format=json";
 	gargv[gargc] = NULL;
+	for (int i = 0; i < nrest && vb_mpi_size() > 1; i++) /* each rank would shuffle its own way */
+		if (strstr(rest[i], "random_interleaving"))
+			vb_die(VB_EXIT_USAGE, "'%s' is not supported with several MPI ranks", rest[i]);
 	const char *bad;
 	if (vb_bm_init(&gargc, gargv, &bad) != 0 || gargc > 1) {
 		unlink(tmp);
