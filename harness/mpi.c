@@ -222,23 +222,29 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 	vb_tensors_free(&ref);
 	vb_arena *ws = vb_arena_new();
 	vb_call call = {.dim = ts.dim, .t = ts.ptr, .ws = ws};
-	double step[4];
-	for (int i = 0; i < 4; i++) { /* the first warms up */
+	/* Untimed steps, as the benchmark runs them (barrier, step, reduction), for
+	 * a tenth of min_time after a warm-up: their mean wall time counts the
+	 * pauses a busy machine inflicts, which a few quick steps would miss. The
+	 * elapsed time is reduced with each step, so every rank stops at the same one. */
+	double target = min_time > 0 ? min_time : 0.5, t_start = 0, elapsed = 0;
+	int64_t n = 0;
+	for (int i = 0;; i++) {
 		vb_arena_reset(ws);
 		watch(1);
 		MPI_Barrier(MPI_COMM_WORLD);
-		double t = timed_step(v, &call);
-		MPI_Allreduce(&t, &step[i], 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+		if (i == 1) t_start = MPI_Wtime();
+		timed_step(v, &call);
+		double mine = i >= 1 ? MPI_Wtime() - t_start : 0;
+		MPI_Allreduce(&mine, &elapsed, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
 		watch(0);
+		n += i >= 1;
+		if (n >= 3 && (elapsed >= target / 10 || n >= 1000)) break;
 	}
-	/* the median of the three timed steps: one quiet moment of a busy machine must not decide */
-	double lo = fmin(step[1], fmin(step[2], step[3])), hi = fmax(step[1], fmax(step[2], step[3]));
-	double best = step[1] + step[2] + step[3] - lo - hi;
 	vb_arena_free(ws);
 	vb_tensors_free(&ts);
-	/* Every rank computes this from the same reduced time; rank 0's count is broadcast anyway. */
-	double want = ceil((min_time > 0 ? min_time : 0.5) / fmax(best, 1e-9));
+	double want = ceil(target / fmax(elapsed / (double)n, 1e-9));
 	int64_t iters = (int64_t)fmin(fmax(want, 1), 1e6);
+	/* the same on every rank already; rank 0's count is broadcast anyway */
 	MPI_Bcast(&iters, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
 	return iters;
 }
