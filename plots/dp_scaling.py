@@ -51,6 +51,7 @@ def main():
         pts = [(w, t, t1 / (w * t)) for (o, vv, mm, w), t in sorted(times.items()) if (o, vv, mm) == (op, v, m) and t1]
         if len(pts) > 1:
             series.append((f"{op} {v} strong m={m}", pts))
+    nstrong = len(series)
     for op, v, per_rank in sorted({(o, v, m // w) for o, v, m, w in times if m % w == 0}):
         t1 = times.get((op, v, per_rank, 1))
         pts = [(w, t, t1 / t) for (o, vv, m, w), t in sorted(times.items(), key=lambda kv: kv[0][3])
@@ -77,7 +78,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     for fmt in ("png", "svg"):
         subprocess.run(["gnuplot", "-c", os.path.join(here, "dp_scaling.gp"), fmt, out,
-                        os.path.join(out, "dp_scaling"), here, str(len(series))], check=True)
+                        os.path.join(out, "dp_scaling"), here, str(len(series)), str(nstrong)], check=True)
     print(f"plot: {os.path.join(out, 'dp_scaling.png')} (and .svg, .dat)")
 
 
