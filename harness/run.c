@@ -375,6 +375,7 @@ int vb_cmd_run(int argc, char **argv) {
 	if (vb_opt_get(opts, NOPTS, "count-instructions")) {
 		if (nrest || reps_s)
 			vb_die(VB_EXIT_USAGE, "--count-instructions takes neither --repetitions nor '--' flags");
+		if (!vb_mpi_unavailable()) vb_die(VB_EXIT_USAGE, "--count-instructions does not run under mpirun");
 		return vb_count_instructions(&s, argc, argv, out);
 	}
 	if (vb_mpi_size() == 1) catch_signals(); /* several ranks: harness/mpi.c stops them all */

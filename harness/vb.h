@@ -132,9 +132,10 @@ typedef struct vb_op {
  * reused across timed iterations, so allocation stays off the hot path. */
 void *vb_scratch(const vb_call *c, size_t bytes);
 
-/* Distributed variants report each call's split: seconds in computation,
- * seconds in communication calls, and the bytes all ranks together move per
- * step by the algorithm's count (harness/mpi.c turns them into counters). */
+/* Distributed variants report each call's split: seconds computing, seconds
+ * of the rest (communication, waiting for peers, reduction, update), and the
+ * bytes all ranks together move per step by the algorithm's count
+ * (harness/mpi.c turns them into counters). */
 void vb_dist_record(double compute_s, double comm_s, double bytes);
 
 /* Checked allocation; dies with file:line on failure. */
