@@ -14,7 +14,11 @@ APT_PKGS += valgrind
 # variants run; without them those variants are listed unavailable with the reason.
 APT_PKGS += $(if $(PEERS),python3-torch python3-numpy python3-threadpoolctl)
 
-.PHONY: all deps configure build bench plots doctor test test-valgrind baseline compare clean
+# Open MPI: the data-parallel variants (`make bench-mpi`, mpirun -np N build/vecbench run --op dp).
+APT_PKGS += libopenmpi-dev openmpi-bin
+
+
+.PHONY: all deps configure build bench bench-mpi plots doctor test test-valgrind baseline compare clean
 
 all: build
 
@@ -50,6 +54,30 @@ bench: build
 	@mkdir -p $(dir $(OUT))
 	$(BUILD)/vecbench run $(if $(QUICK),--quick) $(if $(RECALIBRATE),--recalibrate) --out $(OUT); rc=$$?; \
 	  if [ $$rc -le 1 ]; then $(DRAW) || exit 2; fi; exit $$rc
+
+# The data-parallel step under MPI, one thread per rank: strong scaling (the
+# default batches at 1 and NP ranks) and weak scaling (WEAK_M examples per
+# rank: WEAK_M at 1 rank, NP times it at NP ranks), then the scaling table and
+# plot from the JSON files alone. HOSTFILE=FILE
+# spreads the ranks over the machines it names. QUICK=1 for a short run.
+NP ?= 2
+WEAK_M ?= 256
+MPI_OUT ?= results/mpi
+# Waiting ranks yield their core (mpi_yield_when_idle) instead of spinning on
+# it: on a machine shared with other work a spinning rank starves a computing one.
+MPIRUN ?= mpirun --oversubscribe --allow-run-as-root $(if $(HOSTFILE),--hostfile $(HOSTFILE)) \
+	--mca mpi_yield_when_idle 1 -x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1
+bench-mpi: build
+	@command -v mpirun >/dev/null || { echo "bench-mpi needs mpirun: apt-get install -y openmpi-bin libopenmpi-dev"; exit 2; }
+	@mkdir -p $(MPI_OUT)
+	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np1.json
+	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np$(NP).json
+	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' --variant dp_loop,dp_vec,dp_overlap $(if $(QUICK),--quick) \
+	  --dims m=$(WEAK_M) --out $(MPI_OUT)/weak-np1.json
+	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --dims m=$$(( $(WEAK_M) * $(NP) )) \
+	  --out $(MPI_OUT)/weak-np$(NP).json
+	/usr/bin/python3 plots/dp_scaling.py --out $(MPI_OUT) $(MPI_OUT)/np1.json $(MPI_OUT)/np$(NP).json \
+	  $(MPI_OUT)/weak-np1.json $(MPI_OUT)/weak-np$(NP).json
 
 # Redraws the plots and the report from $(OUT) (an old run too).
 plots: build

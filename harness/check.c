@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "vb_mpi.h"
 
 /* Smallest normal of the variant's storage: below it rounding is absolute. */
 static double tiny_of(vb_dtype t) {
@@ -256,6 +257,10 @@ void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res) {
 			snprintf(res->msg, sizeof res->msg, "CUDA error: %s", err);
 			goto done;
 		}
+	} else if (v->distributed) {
+		if (vb_mpi_checked_call(v, &(vb_call){.dim = ts.dim, .t = ts.ptr, .ws = ws}, &ts, res->msg,
+		                        sizeof res->msg) != 0)
+			goto done;
 	} else if (v->device == VB_PEER) {
 		char err[sizeof res->msg];
 		if (vb_peer_call(v, &ts, err, sizeof err) != 0) {

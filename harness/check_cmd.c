@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "vb_mpi.h"
 
 /* The gradient check runs the forward oracle four times per sampled element:
  * above this many FLOP per forward call it runs at a reduced size, every dim
@@ -44,10 +45,13 @@ static void odd_twin(const vb_op *op, const int64_t *dim, int64_t *twin) {
 	}
 }
 
-static void print_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant) {
+static void print_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const vb_variant *var) {
 	char repro[512];
-	vb_check_repro(op, dim, seed, variant, repro, sizeof repro);
-	printf("    seed %llu; repro: %s\n", (unsigned long long)seed, repro);
+	vb_check_repro(op, dim, seed, var ? var->name : NULL, repro, sizeof repro);
+	if (var && var->distributed) /* the same ranks again */
+		printf("    seed %llu; repro: mpirun -np %d %s\n", (unsigned long long)seed, vb_mpi_size(), repro);
+	else
+		printf("    seed %llu; repro: %s\n", (unsigned long long)seed, repro);
 }
 
 /* Every selected variant at one size in every input set the op takes. */
@@ -75,7 +79,7 @@ static int check_dims(const vb_select *s, const vb_op *op, const int64_t *dim, d
 			if (isnan(ratio[v]) || x > ratio[v]) ratio[v] = x;
 			print_row(op, dim, var->name, (vb_mode)m, r.pass ? "ok" : "FAIL", r.ratio, r.msg);
 			if (!r.pass) {
-				print_repro(op, dim, s->seed, var->name);
+				print_repro(op, dim, s->seed, var);
 				ok = 0;
 			}
 			counts[r.pass ? 0 : 1]++;
@@ -139,7 +143,8 @@ static int self_test_dims(const vb_select *s, const vb_op *op, const int64_t *di
 		for (int w = 0; w < v && same < 0; w++) {
 			const vb_variant *o = &op->variants[w];
 			if (done[w] && o->dtype == var->dtype && o->unit_roundoff == var->unit_roundoff &&
-			    o->storage_roundings == var->storage_roundings && o->storage_roundoff == var->storage_roundoff)
+			    o->storage_roundings == var->storage_roundings &&
+			    o->storage_roundoff == var->storage_roundoff)
 				same = w;
 		}
 		if (same >= 0) {

@@ -6,6 +6,7 @@
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
+#include "vb_mpi.h"
 
 static void usage(FILE *f) {
 	fputs("usage: vecbench <command> [options]\n"
@@ -45,6 +46,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+	vb_mpi_start(argc, argv); /* under mpirun: MPI, and rank 0 alone prints */
 	if (argc < 2)
 		vb_die(VB_EXIT_USAGE, "no command given; usage: vecbench list|check|run|dump (see 'vecbench help')");
 	const char *cmd = argv[1];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "vb_mpi.h"
 
 extern const vb_op *const __start_vb_ops[];
 extern const vb_op *const __stop_vb_ops[];
@@ -105,7 +106,11 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 
 const char *vb_variant_unavailable(const vb_variant *v) {
 	if (v->device == VB_PEER) return vb_peer_unavailable(v->name);
+	if (!v->fn && v->distributed)
+		return "not built: no MPI at build time (apt-get install libopenmpi-dev openmpi-bin)";
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
+	if (v->distributed) return vb_mpi_unavailable();
+	if (vb_mpi_size() > 1) return "one process: with several MPI ranks only the data-parallel variants run";
 	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include "regress.h"
 #include "report.h"
 #include "results_json.h"
+#include "vb_mpi.h"
 
 /* Kernels cheaper than this get one untimed call first (page faults, thread
  * start-up, scratch allocation); dearer ones amortise it inside the timing. */
@@ -119,7 +120,9 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	} else {
 		vb_memprof_mark(&bc->mem); /* heap growth of this call alone, not Google Benchmark's records */
 	}
-	if (v->device == VB_CUDA) {
+	if (v->distributed) {
+		vb_mpi_bench(st, v, &(vb_call){.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws}, bc->ws);
+	} else if (v->device == VB_CUDA) {
 		char err[200];
 		if (vb_cuda_bench(st, v, &bc->ts, bc->ws, bc->name, err, sizeof err) != 0)
 			vb_bm_skip_with_error(st, err);
@@ -440,7 +443,7 @@ int vb_cmd_run(int argc, char **argv) {
 	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
 	s.quick = opts[4].value != NULL;
 	s.quiet = opts[5].value != NULL;
-	const char *out = opts[6].value;
+	const char *out = vb_mpi_rank() == 0 ? opts[6].value : NULL; /* rank 0 writes */
 	if (out) probe_writable(out);
 	const char *reps_s = vb_opt_get(opts, NOPTS, "repetitions");
 	uint64_t reps = reps_s ? vb_parse_u64("--repetitions", reps_s) : 0;
@@ -449,6 +452,7 @@ int vb_cmd_run(int argc, char **argv) {
 	if (vb_opt_get(opts, NOPTS, "count-instructions")) {
 		if (nrest || reps_s)
 			vb_die(VB_EXIT_USAGE, "--count-instructions takes neither --repetitions nor '--' flags");
+		if (!vb_mpi_unavailable()) vb_die(VB_EXIT_USAGE, "--count-instructions does not run under mpirun");
 		return vb_count_instructions(&s, argc, argv, out);
 	}
 	/* Before anything loads or prints: this may re-execute the process on a better BLAS core. */
@@ -457,9 +461,12 @@ int vb_cmd_run(int argc, char **argv) {
 	full_argv[0] = "vecbench", full_argv[1] = "run";
 	memcpy(full_argv + 2, argv, sizeof(char *) * (size_t)argc);
 	full_argv[argc + 2] = NULL;
-	vb_blas_core_select(blas_core ? blas_core : "auto", full_argv);
+	/* Under mpirun MPI is initialised already: no re-execution (the launch's
+	 * environment sets the core for every rank). */
+	int under_mpi = vb_mpi_size() > 1 || getenv("OMPI_COMM_WORLD_SIZE");
+	vb_blas_core_select(under_mpi ? "asis" : blas_core ? blas_core : "auto", full_argv);
 	free(full_argv);
-	catch_signals();
+	if (vb_mpi_size() == 1) catch_signals(); /* several ranks: harness/mpi.c stops them all */
 
 	/* Google Benchmark's own flags, plus its JSON file that we annotate. */
 	const char *tmpdir = getenv("TMPDIR");
@@ -484,6 +491,9 @@ int vb_cmd_run(int argc, char **argv) {
 	gargv[gargc++] = outflag;
 	gargv[gargc++] = "--benchmark_out_format=json";
 	gargv[gargc] = NULL;
+	for (int i = 0; i < nrest && vb_mpi_size() > 1; i++) /* each rank would shuffle its own way */
+		if (strstr(rest[i], "random_interleaving"))
+			vb_die(VB_EXIT_USAGE, "'%s' is not supported with several MPI ranks", rest[i]);
 	const char *bad;
 	if (vb_bm_init(&gargc, gargv, &bad) != 0 || gargc > 1) {
 		unlink(tmp);
@@ -493,13 +503,17 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_case *cases;
 	int ncases = vb_select_cases(&s, &cases);
 	vb_inject_validate(&s, cases, ncases);
-	vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
-	vb_calibration_print(&calib);
-	printf("== doctor: what in the stack would falsify the timings (vecbench doctor) ==\n");
-	vb_doctor_check_stack();
-	vb_doctor_check_calibration(calib.sgemm_gflops, calib.fma_gflops, calib.fma_isa);
-	vb_doctor_print(stdout);
-	doctor_printed = vb_doctor_count();
+	ncases = vb_mpi_select(cases, ncases);
+	if (vb_mpi_rank() == 0) { /* the other ranks write no results */
+		vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
+		vb_calibration_print(&calib);
+		printf("== doctor: what in the stack would falsify the timings (vecbench doctor) ==\n");
+		vb_doctor_check_stack();
+		vb_doctor_check_calibration(calib.sgemm_gflops, calib.fma_gflops, calib.fma_isa);
+		vb_doctor_print(stdout);
+		doctor_printed = vb_doctor_count();
+	}
+	vb_mpi_quiet_barrier();
 	bench_case *bc = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *bc);
 	const char **failed = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *failed);
 	if (!bc || !failed) vb_die(VB_EXIT_USAGE, "out of memory");
@@ -529,6 +543,11 @@ int vb_cmd_run(int argc, char **argv) {
 			}
 			vb_bm_opts o = {.min_time = s.quick ? 0.05 : 0,
 			                .manual_time = x->op->variants[v].device != VB_CPU};
+			if (x->op->variants[v].distributed) { /* the same count on every rank */
+				o.iterations = vb_mpi_iterations(x->op, v, x->dim, x->seed, o.min_time);
+				o.min_time = 0; /* Google Benchmark takes one or the other */
+				o.manual_time = 1;
+			}
 			x->inject = vb_inject_for(x->op, &x->op->variants[v]);
 			vb_bm_register(x->name, bench_fn, x, &o);
 			n++;
@@ -553,6 +572,7 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_context_register();
 	vb_peers_context_register();
 	vb_regress_context_register();
+	vb_mpi_context_register();
 	all_cases = bc;
 	vb_progress_start(&progress, "time", n, s.quiet);
 	vb_cpu_sample before, after;

@@ -74,6 +74,10 @@ typedef struct {
 	/* Unit roundoff of that storage rounding when it is not the dtype's:
 	 * TF32 inputs cut to a 10-bit fraction on float32 storage. 0: dtype. */
 	double storage_roundoff;
+	/* Data-parallel: runs on every MPI rank in lockstep (harness/mpi.c):
+	 * timed with an iteration count all ranks agree on, available only when
+	 * launched by mpirun. */
+	int distributed;
 } vb_variant;
 
 /* How an op takes the checker's extra input sets (vecbench check runs each
@@ -168,6 +172,12 @@ static inline double vb_exact_dense(const int64_t *dim) {
 /* Scratch memory for kernels: tracked (peak workspace per variant) and
  * reused across timed iterations, so allocation stays off the hot path. */
 void *vb_scratch(const vb_call *c, size_t bytes);
+
+/* Distributed variants report each call's split: seconds computing, seconds
+ * of the rest (communication, waiting for peers, reduction, update), and the
+ * bytes all ranks together move per step by the algorithm's count
+ * (harness/mpi.c turns them into counters). */
+void vb_dist_record(double compute_s, double comm_s, double bytes);
 
 /* Checked allocation; dies with file:line on failure. */
 void *vb_xmalloc_at(size_t bytes, const char *file, int line);

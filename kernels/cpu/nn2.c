@@ -40,10 +40,9 @@ void nn2_fwd_vec(const vb_call *c) {
 	((float *)c->t[T_OUT])[0] = J / (float)m;
 }
 
-void nn2_bwd_vec(const vb_call *c) {
+void nn2_grad_vec(const vb_call *c, float inv_m, float *D1, float *D2, void (*d2_ready)(void)) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
 	const float *Y = c->t[T_Y];
-	float *D1 = c->t[T_OUT], *D2 = c->t[T_OUT + 1];
 	float *A2 = vb_scratch(c, sizeof(float) * (size_t)(m * h)),
 	      *d3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
 	float *d2 = vb_scratch(c, sizeof(float) * (size_t)(m * h));
@@ -56,9 +55,11 @@ void nn2_bwd_vec(const vb_call *c) {
 	for (int64_t i = 0; i < m * h; i++)
 		d2[i] *= A2[i] * (1 - A2[i]);
 	/* dTheta = Delta / m, Delta = delta^T A over the whole batch */
-	float inv_m = 1.0f / (float)m;
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)h, (int)m, inv_m, d3, (int)k, A2, (int)h,
 	            0.0f, D2, (int)h);
+	if (d2_ready) d2_ready();
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)h, (int)n, (int)m, inv_m, d2, (int)h, c->t[T_X],
 	            (int)n, 0.0f, D1, (int)n);
 }
+
+void nn2_bwd_vec(const vb_call *c) { nn2_grad_vec(c, 1.0f / (float)c->dim[M], c->t[T_OUT], c->t[T_OUT + 1], NULL); }
