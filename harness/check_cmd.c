@@ -73,8 +73,8 @@ int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *coun
 }
 
 int vb_cmd_check(int argc, char **argv) {
-	vb_opt opts[] = {
-	    {"op", 1, NULL}, {"variant", 1, NULL}, {"dims", 1, NULL}, {"seed", 1, NULL}, {"scale", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},   {"variant", 1, NULL}, {"dims", 1, NULL},
+	                 {"seed", 1, NULL}, {"scale", 1, NULL},   {"sweep", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos;
@@ -83,6 +83,7 @@ int vb_cmd_check(int argc, char **argv) {
 	    .op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
 	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
 	if (opts[4].value) s.scale = vb_parse_double("--scale", opts[4].value);
+	s.sweep = opts[5].value;
 	vb_case *cases;
 	int n = vb_select_cases(&s, &cases);
 	int counts[3] = {0}, ok = 1;

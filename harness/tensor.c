@@ -105,7 +105,9 @@ static uint64_t fill_key(uint64_t seed, const char *op, const char *tensor) {
 /* Uniform in [0,1) with 24 bits, so every value is exact in float32. */
 static double unit24(uint64_t r) { return (double)(r >> 40) * 0x1p-24; }
 
-static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, double scale) {
+/* density_pm: nonzeros per mille of a VB_FILL_SPARSE fill. */
+static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, double scale,
+                        int64_t density_pm) {
 	int64_t n = rows * cols;
 	if (f == VB_FILL_ONEHOT_ROW || f == VB_FILL_ONEHOT_COL) {
 		int64_t groups = f == VB_FILL_ONEHOT_ROW ? rows : cols, len = n / groups;
@@ -133,8 +135,9 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
 			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
 			case VB_FILL_SPARSE: /* one fixed nonzero per row, so no row is all zeros */
-				v = (r >> 8) % 10 == 0 || i % cols == (i / cols) % cols ? sign * (0.1 + 0.9 * u) * scale
-				                                                        : 0;
+				v = (int64_t)((r >> 8) % 1000) < density_pm || i % cols == (i / cols) % cols
+				        ? sign * (0.1 + 0.9 * u) * scale
+				        : 0;
 				break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
@@ -153,7 +156,10 @@ static void fill_one(vb_tensors *ts, const vb_op *keyop, int ti, uint64_t seed, 
 	int64_t r, c;
 	tensor_shape(ts->op, ti, ts->dim, &r, &c);
 	const vb_tensor *t = &ts->op->tensors[ti];
-	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), scale);
+	int64_t density_pm = 100;
+	for (int k = 0; k < vb_op_ndims(ts->op); k++)
+		if (!strcmp(ts->op->dims[k], "density_pm")) density_pm = ts->dim[k];
+	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), scale, density_pm);
 }
 
 void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *op, uint64_t seed, double scale) {

@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 16, VB_MAX_SIZES = 8 };
+enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 16, VB_MAX_SIZES = 8, VB_MAX_SWEEP = 16 };
 
 /* Storage type of a variant's tensors. The harness converts the seeded
  * float64 inputs to it and the outputs back, so every variant is checked
@@ -30,7 +30,9 @@ typedef enum {
 	VB_FILL_ONEHOT_ROW, /* each row one-hot: labels, examples in rows */
 	VB_FILL_ONEHOT_COL, /* each column one-hot: labels, examples in columns */
 	VB_FILL_LOGIT_BIG,  /* +-[100, 1000): logits that overflow exp */
-	VB_FILL_SPARSE,     /* about 90% exact zeros, else +-[0.1, 1); every row has a nonzero */
+	/* Exact zeros, else +-[0.1, 1); every row has a nonzero. The density of
+	 * nonzeros is the op's dim "density_pm" (per mille) when it has one, else 10%. */
+	VB_FILL_SPARSE,
 } vb_fill;
 
 /* Tensor shape entries: a dim index, or one of these. */
@@ -78,8 +80,17 @@ typedef struct vb_op {
 	const char *seed;    /* the seed section the op comes from */
 	const char *summary; /* one line of math */
 	const char *dims[VB_MAX_DIMS];
-	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sweep; zero row ends */
-	vb_tensor tensors[VB_MAX_TENSORS];        /* name NULL ends */
+	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sizes; zero row ends */
+	/* A default sweep of one dim: every size above runs at each value (the
+	 * size's own value of that dim is replaced), and the results record the
+	 * point (sweep_dim, sweep_value) so the plots draw the curve. values[0]
+	 * 0: none. A dim named "<x>_pm" is a fraction in per mille, recorded as
+	 * <x> = value / 1000. */
+	struct {
+		int8_t dim;
+		int64_t values[VB_MAX_SWEEP]; /* zero ends */
+	} sweep;
+	vb_tensor tensors[VB_MAX_TENSORS]; /* name NULL ends */
 	double (*flops)(const int64_t *dim);
 	double (*bytes)(const int64_t *dim); /* compulsory traffic of float32 storage */
 	vb_fn oracle;                        /* float64 */

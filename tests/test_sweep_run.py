@@ -1,0 +1,42 @@
+"""`vecbench run --sweep`: each point a case, checked, recorded with
+sweep_dim and sweep_value; crossovers in the summary; bad sweeps refused
+with one line and exit 2, writing nothing."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+vb = sys.argv[1]
+with tempfile.TemporaryDirectory() as d:
+    out = os.path.join(d, "r.json")
+    r = subprocess.run([vb, "run", "--op", "^sparse_dense_fwd$", "--variant", "vec,loop_csr,vec_csr",
+                        "--dims", "m=9,d=17,h=5", "--sweep", "density=0.01,0.5", "--quiet", "--out", out,
+                        "--", "--benchmark_min_time=0.002"], capture_output=True, text=True)
+    print(r.stdout, r.stderr)
+    assert r.returncode == 0, r.returncode
+    benches = json.load(open(out))["benchmarks"]
+    points = {(b["variant"], b["sweep_dim"], b["sweep_value"], b["dims"]) for b in benches}
+    for v in ("vec", "loop_csr", "vec_csr"):
+        assert (v, "density", 0.01, "m=9,d=17,h=5,density_pm=10") in points, (v, points)
+        assert (v, "density", 0.5, "m=9,d=17,h=5,density_pm=500") in points, (v, points)
+    assert all(0 <= b["check_err_bound"] <= 1 for b in benches)
+    # the useful FLOPs follow the density
+    f = {b["sweep_value"]: b["flops_per_iteration"] for b in benches if b["variant"] == "vec"}
+    assert f[0.5] > f[0.01], f
+
+    # any dim: m of dense_fwd, checked at each point
+    r = subprocess.run([vb, "check", "--op", "^dense_fwd$", "--dims", "d=7,h=3", "--sweep", "m=1,4,13"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for m in (1, 4, 13):
+        assert f"m={m},d=7,h=3" in r.stdout, r.stdout
+
+    for args in (["--sweep", "foo="], ["--sweep", "nosuchdim=1,2"], ["--sweep", "m=1.5"], ["--sweep", "m=2,2"],
+                 ["--sweep", "m=4", "--dims", "m=3"], ["--sweep", "density=0.0001"], ["--sweep", "m"]):
+        r = subprocess.run([vb, "run", "--op", "^dense_fwd$|^sparse_dense_fwd$", "--out", out + ".bad"] + args,
+                           capture_output=True, text=True)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.startswith("vecbench: ") and r.stderr.count("\n") == 1, (args, r.stderr)
+        assert not os.path.exists(out + ".bad"), args
+print("ok")
