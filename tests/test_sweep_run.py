@@ -25,6 +25,23 @@ with tempfile.TemporaryDirectory() as d:
     f = {b["sweep_value"]: b["flops_per_iteration"] for b in benches if b["variant"] == "vec"}
     assert f[0.5] > f[0.01], f
 
+    # the plot: time and workspace per variant along the sweep, and the
+    # crossover marked where the synthetic times make vec and vec_csr cross
+    doc = json.load(open(out))
+    for b in doc["benchmarks"]:
+        if b["variant"] in ("vec", "vec_csr"):
+            b["real_time"], b["time_unit"] = {("vec", 0.01): 200.0, ("vec", 0.5): 200.0, ("vec_csr", 0.01): 50.0,
+                                              ("vec_csr", 0.5): 800.0}[(b["variant"], b["sweep_value"])], "us"
+    json.dump(doc, open(out + ".cross.json", "w"))
+    plots = os.path.join(d, "plots")
+    r = subprocess.run([vb, "plot", out + ".cross.json", "--out", plots], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert os.path.getsize(os.path.join(plots, "sweep_sparse_dense_fwd.png")) > 0
+    cross = [l.split("\t") for l in open(os.path.join(plots, "sweep_sparse_dense_fwd_cross.dat")).read().splitlines()]
+    # log-linear: ratio 1/4 at 0.01, 4 at 0.5 -> equal at sqrt(0.01 * 0.5)
+    xc = [float(c[0]) for c in cross[1:] if c[3] == "vec = vec_csr"]
+    assert len(xc) == 1 and abs(xc[0] - (0.01 * 0.5) ** 0.5) < 1e-9, cross
+
     # any dim: m of dense_fwd, checked at each point
     r = subprocess.run([vb, "check", "--op", "^dense_fwd$", "--dims", "d=7,h=3", "--sweep", "m=1,4,13"],
                        capture_output=True, text=True)
