@@ -592,7 +592,7 @@ static int write_breakdown(const vb_results *rs, const char *dir, char *title, s
  * (harness/sweep.c's interpolation), one row each: x, the y range of the
  * marker line, "a = b". Returns the number of points. */
 static int write_sweep(const vb_results *rs, const char *dir, const char *op, const char *safe, char *title,
-                       size_t tlen, int *ncross_out) { /* title: "DIM|TITLE" */
+                       size_t tlen, int *ncross_out) { /* title: "DIM|M|TITLE" */
 	const char *curve = NULL, *swept = NULL;
 	double best = -1;
 	for (int k = 0; k < rs->n; k++) {
@@ -674,7 +674,10 @@ static int write_sweep(const vb_results *rs, const char *dir, const char *op, co
 	for (int v = 0; v < nv; v++)
 		fprintf(f, "%d\n", variant_color(all, na, vars[v]));
 	close_dat(f, path);
-	snprintf(title, tlen, "%s|%s (%s): time and workspace vs %s", swept, op, curve, swept);
+	/* An epoch swept over its batch size b: examples per second, m / time. */
+	double m = !strcmp(swept, "b") ? dim_value(curve, "m") : NAN;
+	snprintf(title, tlen, "%s|%.17g|%s (%s): %s and workspace vs %s", swept, isnan(m) ? 0 : m, op, curve,
+	         isnan(m) ? "time" : "examples/s", swept);
 	*ncross_out = ncross;
 	return np;
 }

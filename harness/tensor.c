@@ -139,6 +139,7 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 				        ? sign * (0.1 + 0.9 * u) * scale
 				        : 0;
 				break;
+			case VB_FILL_INIT: v = sign * (0.1 + 0.9 * u) * scale / sqrt((double)cols); break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
 			x[i] = (double)(float)v;

@@ -33,6 +33,9 @@ typedef enum {
 	/* Exact zeros, else +-[0.1, 1); every row has a nonzero. The density of
 	 * nonzeros is the op's dim "density_pm" (per mille) when it has one, else 10%. */
 	VB_FILL_SPARSE,
+	/* +-[0.1, 1) / sqrt(cols): weights as training starts (cols the fan-in),
+	 * so activations stay O(1) over many steps. */
+	VB_FILL_INIT,
 } vb_fill;
 
 /* Tensor shape entries: a dim index, or one of these. */
@@ -138,6 +141,16 @@ typedef struct vb_op {
 /* Scratch memory for kernels: tracked (peak workspace per variant) and
  * reused across timed iterations, so allocation stays off the hot path. */
 void *vb_scratch(const vb_call *c, size_t bytes);
+
+/* A kernel that calls other kernels in a loop (an epoch of steps) releases
+ * their scratch after each: every step then reuses the same blocks, and the
+ * peak workspace is one step's. */
+typedef struct {
+	int blocks;
+	size_t live;
+} vb_scratch_mark;
+vb_scratch_mark vb_scratch_save(const vb_call *c);
+void vb_scratch_release(const vb_call *c, vb_scratch_mark m);
 
 /* Checked allocation; dies with file:line on failure. */
 void *vb_xmalloc_at(size_t bytes, const char *file, int line);
