@@ -42,6 +42,17 @@ with tempfile.TemporaryDirectory() as d:
     xc = [float(c[0]) for c in cross[1:] if c[3] == "vec = vec_csr"]
     assert len(xc) == 1 and abs(xc[0] - (0.01 * 0.5) ** 0.5) < 1e-9, cross
 
+    # the report's claims: the crossover from the same interpolation
+    report = os.path.join(d, "report.md")
+    r = subprocess.run([vb, "report", out + ".cross.json", "--plots", plots, "--out", report],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = open(report).read()
+    assert "## The claims, answered" in text, text
+    claim = [l for l in text.splitlines() if l.startswith("| sparse weights pay at low density |")]
+    assert len(claim) == 1 and "crossover (vec_csr = vec) at density %.3g" % (0.01 * 0.5) ** 0.5 in claim[0], claim
+    assert "(plots/sweep_sparse_dense_fwd.png)" in claim[0], claim
+
     # any dim: m of dense_fwd, checked at each point
     r = subprocess.run([vb, "check", "--op", "^dense_fwd$", "--dims", "d=7,h=3", "--sweep", "m=1,4,13"],
                        capture_output=True, text=True)
