@@ -105,7 +105,7 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 	if (s->dims && vb_dims_parse(s->dims, &spec, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
 	vb_sweep_spec sweep = {0};
 	if (s->sweep && vb_sweep_parse(s->sweep, &sweep, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
-	int used[VB_MAX_DIMS * 2] = {0}, variant_seen = 0, sweep_seen = 0, cap = 16, n = 0;
+	int used[VB_MAX_DIMS * 4] = {0}, variant_seen = 0, sweep_seen = 0, cap = 16, n = 0;
 	vb_case *cases = VB_XMALLOC(sizeof *cases * (size_t)cap);
 	for (size_t i = 0; i < vb_op_count(); i++) {
 		const vb_op *op = vb_op_at(i);

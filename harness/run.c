@@ -280,7 +280,9 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		double bytes = vb_variant_bytes(x->op, v, x->dim);
 		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), bytes, sec,
 		                 vb_dims_footprint(x->op, x->dim, v->dtype), v->device == VB_CUDA);
-		printf("  %-26s %-10s %10s %8.0f %8.1fx %9.2f %9.2f%s%s\n", d, v->name, t, x->iterations, s,
+		char vs[32] = "-";
+		if (!isnan(s)) snprintf(vs, sizeof vs, "%.1fx", s);
+		printf("  %-26s %-10s %10s %8.0f %9s %9.2f %9.2f%s%s\n", d, v->name, t, x->iterations, vs,
 		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
 		       x->iterations > 0 && x->iterations < 5 ? "  *" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
