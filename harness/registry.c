@@ -75,8 +75,21 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 	return -1;
 }
 
+/* NULL when the running CPU has the feature, else why not. */
+static const char *cpu_feature_missing(const char *f) {
+	__builtin_cpu_init();
+	int has = !strcmp(f, "avx512bf16")   ? __builtin_cpu_supports("avx512bf16")
+	          : !strcmp(f, "avx512fp16") ? __builtin_cpu_supports("avx512fp16")
+	          : !strcmp(f, "avx512f")    ? __builtin_cpu_supports("avx512f")
+	          : !strcmp(f, "avx2")       ? __builtin_cpu_supports("avx2")
+	                                     : -1;
+	if (has > 0) return NULL;
+	return has < 0 ? "needs an instruction set vecbench cannot detect" : "this CPU lacks the instructions it uses";
+}
+
 const char *vb_variant_unavailable(const vb_variant *v) {
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
+	if (v->cpu_feature && cpu_feature_missing(v->cpu_feature)) return cpu_feature_missing(v->cpu_feature);
 	if (v->device == VB_CUDA) return vb_cuda_unavailable();
 	return NULL;
 }

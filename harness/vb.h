@@ -75,6 +75,10 @@ typedef struct {
 	 * instead of u_storage * depth: at long K the latter exceeds |z| itself
 	 * and would pass any answer. 0: the bound from unit_roundoff alone. */
 	int storage_roundings;
+	/* An instruction set the variant needs beyond the build's ("avx512bf16",
+	 * "avx512fp16"), checked on the running CPU: where it is missing the
+	 * variant is listed unavailable and never called. NULL: none. */
+	const char *cpu_feature;
 } vb_variant;
 
 typedef struct vb_op {
@@ -120,6 +124,13 @@ typedef struct vb_op {
 /* CPU mixed precision: bfloat16 storage, float32 arithmetic; u from dtype. */
 #define VB_VEC_BF16(f)                                                                                                 \
 	{ .name = "vec_bf16", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3 }
+/* The same storage with the CPU's bf16 dot-product instructions (AVX512_BF16:
+ * exact bf16 products, float32 sums): the same bound as VB_VEC_BF16. */
+#define VB_VEC_BF16DP(f)                                                                                               \
+	{                                                                                                              \
+		.name = "vec_bf16dp", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3,   \
+		.cpu_feature = "avx512bf16"                                                                            \
+	}
 #define VB_CUDA_LOOP(f)                                                                                                \
 	{ .name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
 #define VB_CUDA_VEC(f)                                                                                                 \
