@@ -62,6 +62,30 @@ static void matchain_oracle(const vb_call *c, int n) {
 	oracle_product(c, 0, n - 1, split, c->t[n]);
 }
 
+/* ---- loop: left to right, one loop per index, the way the chain reads ---- */
+
+static void matchain_loop(const vb_call *c, int n) {
+	const int64_t *p = c->dim;
+	int64_t widest = 0;
+	for (int k = 2; k < n; k++)
+		widest = p[k] > widest ? p[k] : widest;
+	float *buf[2] = {vb_scratch(c, sizeof(float) * (size_t)(p[0] * widest)),
+	                 vb_scratch(c, sizeof(float) * (size_t)(p[0] * widest))};
+	const float *T = c->t[0];
+	for (int k = 1; k < n; k++) { /* T = T A_{k+1} */
+		const float *A = c->t[k];
+		float *out = k == n - 1 ? c->t[n] : buf[k % 2];
+		for (int64_t r = 0; r < p[0]; r++)
+			for (int64_t col = 0; col < p[k + 1]; col++) {
+				float z = 0;
+				for (int64_t q = 0; q < p[k]; q++)
+					z += T[r * p[k] + q] * A[q * p[k + 1] + col];
+				out[r * p[k + 1] + col] = z;
+			}
+		T = out;
+	}
+}
+
 /* ---- error scale, in units of u ----
  * The worst-case bound (p1 + ... + p_{n-1}) |A1| ... |An| grows like the
  * product of the inner lengths, while Z itself, a sum of random-sign terms,
@@ -141,6 +165,7 @@ static double chain_bytes(int n, const int64_t *p) {
 
 #define MATCHAIN_OP(N, DIMS, SIZES, ...)                                                                               \
 	static void matchain##N##_oracle(const vb_call *c) { matchain_oracle(c, N); }                                  \
+	static void matchain##N##_loop(const vb_call *c) { matchain_loop(c, N); }                                      \
 	static void matchain##N##_vec(const vb_call *c) { matchain_fwd_vec(c, N); }                                    \
 	static void matchain##N##_vec_optimal(const vb_call *c) { matchain_fwd_vec_optimal(c, N); }                    \
 	static double matchain##N##_flops(const int64_t *p) { return chain_flops(N, p); }                              \
@@ -159,7 +184,8 @@ static double chain_bytes(int n, const int64_t *p) {
 	    .bytes = matchain##N##_bytes,                                                                              \
 	    .oracle = matchain##N##_oracle,                                                                            \
 	    .mag = matchain##N##_mag,                                                                                  \
-	    .variants = {VB_VEC(matchain##N##_vec),                                                                    \
+	    .variants = {VB_LOOP(matchain##N##_loop),                                                                  \
+	                 VB_VEC(matchain##N##_vec),                                                                    \
 	                 {.name = "vec_optimal", .fn = matchain##N##_vec_optimal, .dtype = VB_F32}},                   \
 	};                                                                                                             \
 	VB_REGISTER_OP(matchain##N##_fwd)
