@@ -357,7 +357,27 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 		snprintf(a, sizeof a, "%s, examples in rows vs columns: loop %s vs %s, vec %s vs %s", dr, t1, t2, t3,
 		         t4);
 	}
-	claim(f, rel, "memory layout matters", a, "time_dense", "vecbench run --op '^dense_fwd(_cm)?$'");
+	/* the strided operand in place, copied, or read through the transpose flag; X aligned or not */
+	const char *dlay = largest_both(rs, "layout_fwd", "vec", "vec_copy");
+	if (dlay) {
+		static const char *const lv[] = {"vec",  "vec_copy",    "vec_strided",
+		                                 "loop", "vec_aligned", "vec_misaligned"};
+		static const char *const what[] = {
+		    "transpose flag",          "copied contiguous", "strided in place (BLAS dot)",
+		    "strided in place (loop)", "X aligned",         "X misaligned"};
+		int at = strcmp(a, "-") ? (int)strlen(a) : 0;
+		at += snprintf(a + at, sizeof a - (size_t)at, "%slayout_fwd %s:", at ? "; " : "", dlay);
+		for (size_t q = 0; q < sizeof lv / sizeof *lv && at < (int)sizeof a; q++) {
+			const vb_result *x = result(rs, "layout_fwd", lv[q], dlay);
+			if (!x) continue;
+			char tt[32];
+			fmt_time(x->seconds, tt, sizeof tt);
+			at += snprintf(a + at, sizeof a - (size_t)at, "%s %s %s (%.3g GB/s)", q ? "," : "", what[q], tt,
+			               x->bytes / x->seconds * 1e-9);
+		}
+	}
+	claim(f, rel, "memory layout matters", a, "time_advanced",
+	      "vecbench run --op '^(layout_fwd|dense_fwd(_cm)?)$'");
 
 	/* matmul order: the same Z, two orders */
 	snprintf(a, sizeof a, "-");

@@ -1,7 +1,8 @@
 /* Matrix chains: Z = A1 A2 ... An, A_i p_{i-1} x p_i, n = 3..6 (one op per n,
  * matchain<n>_fwd). reference/matchain.c (the cheapest order by dynamic
- * programming, the oracle, the descriptors), kernels/cpu/matchain.c (vec:
- * left to right; vec_optimal: the order the dynamic programme found). */
+ * programming, the oracle, the loop, the descriptors), kernels/cpu/matchain.c
+ * (vec: left to right; vec_optimal: the order the dynamic programme found),
+ * kernels/cuda/matchain.cu (cuda_loop, cuda_vec: left to right). */
 #ifndef VB_KERNELS_MATCHAIN_H
 #define VB_KERNELS_MATCHAIN_H
 #include "vb.h"
@@ -17,4 +18,13 @@ double matchain_ltr_macs(int n, const int64_t *p);
 
 void matchain_fwd_vec(const vb_call *c, int n);
 void matchain_fwd_vec_optimal(const vb_call *c, int n);
+
+VB_WEAK_KERNEL(matchain3_fwd_cuda_loop);
+VB_WEAK_KERNEL(matchain4_fwd_cuda_loop);
+VB_WEAK_KERNEL(matchain5_fwd_cuda_loop);
+VB_WEAK_KERNEL(matchain6_fwd_cuda_loop);
+VB_WEAK_KERNEL(matchain3_fwd_cuda_vec);
+VB_WEAK_KERNEL(matchain4_fwd_cuda_vec);
+VB_WEAK_KERNEL(matchain5_fwd_cuda_vec);
+VB_WEAK_KERNEL(matchain6_fwd_cuda_vec);
 #endif

@@ -175,7 +175,7 @@ static double chain_bytes(int n, const int64_t *p) {
 	    .name = "matchain" #N "_fwd",                                                                              \
 	    .family = "advanced",                                                                                      \
 	    .seed = "advanced techniques: the order of matrix products",                                               \
-	    .summary = "Z = A1 ... A" #N ": vec left to right, vec_optimal in the cheapest order (dynamic "            \
+	    .summary = "Z = A1 ... A" #N ": loop and vec left to right, vec_optimal in the cheapest order (dynamic "   \
 	               "programming); flops count the cheapest",                                                       \
 	    .dims = DIMS,                                                                                              \
 	    .sizes = SIZES,                                                                                            \
@@ -186,7 +186,9 @@ static double chain_bytes(int n, const int64_t *p) {
 	    .mag = matchain##N##_mag,                                                                                  \
 	    .variants = {VB_LOOP(matchain##N##_loop),                                                                  \
 	                 VB_VEC(matchain##N##_vec),                                                                    \
-	                 {.name = "vec_optimal", .fn = matchain##N##_vec_optimal, .dtype = VB_F32}},                   \
+	                 {.name = "vec_optimal", .fn = matchain##N##_vec_optimal, .dtype = VB_F32},                    \
+	                 VB_CUDA_LOOP(matchain##N##_fwd_cuda_loop),                                                    \
+	                 VB_CUDA_VEC(matchain##N##_fwd_cuda_vec)},                                                     \
 	};                                                                                                             \
 	VB_REGISTER_OP(matchain##N##_fwd)
 

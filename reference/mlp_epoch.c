@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "minibatch.h"
 #include "mlp.h"
 
 enum { M, D, H1, H2, K, B };
@@ -147,6 +148,7 @@ const vb_op mlp_sgd_epoch = {
     .bytes = epoch_bytes,
     .oracle = mlp_sgd_epoch_oracle,
     .mag = mlp_sgd_epoch_mag,
-    .variants = {VB_LOOP(mlp_sgd_epoch_loop), VB_VEC(mlp_sgd_epoch_vec)},
+    .variants = {VB_LOOP(mlp_sgd_epoch_loop), VB_VEC(mlp_sgd_epoch_vec), VB_CUDA_LOOP(mlp_sgd_epoch_cuda_loop),
+                 VB_CUDA_VEC(mlp_sgd_epoch_cuda_vec)},
 };
 VB_REGISTER_OP(mlp_sgd_epoch);
