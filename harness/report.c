@@ -335,9 +335,21 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 		int at = snprintf(a, sizeof a, "%s: vec_csr %.2gx dense vec's speed at density %g, %.2gx at %g; ",
 		                  cname, ts[0][0] / ts[1][0], x[0], ts[0][np - 1] / ts[1][np - 1], x[np - 1]);
 		if (k)
-			snprintf(a + at, sizeof a - (size_t)at, "crossover (vec_csr = vec) at density %.3g", xc[0]);
+			at +=
+			    snprintf(a + at, sizeof a - (size_t)at, "crossover (vec_csr = vec) at density %.3g", xc[0]);
 		else
-			snprintf(a + at, sizeof a - (size_t)at, "no crossover in the swept range");
+			at += snprintf(a + at, sizeof a - (size_t)at, "no crossover in the swept range");
+		/* the scalar CSR product, where it was measured */
+		if (ts[2][0] > 0 && at < (int)sizeof a) {
+			k = vb_crossover(x, ts[2], ts[0], np, xc, 8);
+			at += snprintf(a + at, sizeof a - (size_t)at, "; loop_csr %.2gx dense vec's speed at %g, ",
+			               ts[0][0] / ts[2][0], x[0]);
+			if (at < (int)sizeof a)
+				snprintf(a + at, sizeof a - (size_t)at,
+				         k ? "crossover (loop_csr = vec) at density %.3g"
+				           : "no crossover with vec in the swept range",
+				         xc[0]);
+		}
 	}
 	claim(f, rel, "sparse weights pay at low density", a, "sweep_sparse_dense_fwd",
 	      "vecbench run --op '^sparse_dense_fwd$' --dims m=512,d=1024,h=512 --sweep "
