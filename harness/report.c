@@ -344,11 +344,11 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 			k = vb_crossover(x, ts[2], ts[0], np, xc, 8);
 			at += snprintf(a + at, sizeof a - (size_t)at, "; loop_csr %.2gx dense vec's speed at %g, ",
 			               ts[0][0] / ts[2][0], x[0]);
-			if (at < (int)sizeof a)
-				snprintf(a + at, sizeof a - (size_t)at,
-				         k ? "crossover (loop_csr = vec) at density %.3g"
-				           : "no crossover with vec in the swept range",
+			if (at < (int)sizeof a && k)
+				snprintf(a + at, sizeof a - (size_t)at, "crossover (loop_csr = vec) at density %.3g",
 				         xc[0]);
+			else if (at < (int)sizeof a)
+				snprintf(a + at, sizeof a - (size_t)at, "no crossover with vec in the swept range");
 		}
 	}
 	claim(f, rel, "sparse weights pay at low density", a, "sweep_sparse_dense_fwd",
