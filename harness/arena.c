@@ -6,7 +6,7 @@
 
 #include "harness.h"
 
-enum { ALIGN = 64, MAX_BLOCKS = 64 };
+enum { ALIGN = 64, MAX_BLOCKS = 128 };
 
 struct vb_arena {
 	int nblocks, used_blocks;
@@ -50,6 +50,15 @@ void *vb_scratch(const vb_call *c, size_t bytes) {
 }
 
 void vb_arena_poison(vb_arena *a) { a->poison = 1; }
+
+vb_scratch_mark vb_scratch_save(const vb_call *c) {
+	return (vb_scratch_mark){.blocks = c->ws->used_blocks, .live = c->ws->live};
+}
+
+void vb_scratch_release(const vb_call *c, vb_scratch_mark m) {
+	c->ws->used_blocks = m.blocks;
+	c->ws->live = m.live;
+}
 
 void vb_arena_reset(vb_arena *a) {
 	a->used_blocks = 0;

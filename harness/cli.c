@@ -103,7 +103,9 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 	vb_dims_spec spec = {0};
 	char err[256];
 	if (s->dims && vb_dims_parse(s->dims, &spec, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
-	int used[VB_MAX_DIMS * 2] = {0}, variant_seen = 0, cap = 16, n = 0;
+	vb_sweep_spec sweep = {0};
+	if (s->sweep && vb_sweep_parse(s->sweep, &sweep, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
+	int used[VB_MAX_DIMS * 4] = {0}, variant_seen = 0, sweep_seen = 0, cap = 16, n = 0;
 	vb_case *cases = VB_XMALLOC(sizeof *cases * (size_t)cap);
 	for (size_t i = 0; i < vb_op_count(); i++) {
 		const vb_op *op = vb_op_at(i);
@@ -113,31 +115,71 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 			any |= vb_select_variant(s, &op->variants[v]);
 		if (!any) continue;
 		variant_seen = 1;
+		/* The swept dim and its values: --sweep's (ops without that dim are
+		 * left out), else the op's own sweep, which --dims of that dim ends. */
+		int sdim = -1, per_mille = 0, npoints = 1;
+		int64_t points[64];
+		if (s->sweep) {
+			sdim = vb_sweep_dim(op, sweep.name, &per_mille);
+			if (sdim < 0) continue;
+			sweep_seen = 1;
+			for (int j = 0; j < sweep.n; j++)
+				if ((points[j] = vb_sweep_dim_value(sweep.value[j], per_mille)) < 0)
+					vb_die(VB_EXIT_USAGE, "bad --sweep '%s': %g is not a %s", s->sweep,
+					       sweep.value[j],
+					       per_mille ? "fraction in whole thousandths from 0.001 to 1"
+					                 : "positive integer");
+			npoints = sweep.n;
+		} else if (op->sweep.values[0] > 0) {
+			sdim = op->sweep.dim;
+			per_mille =
+			    strlen(op->dims[sdim]) > 3 && !strcmp(op->dims[sdim] + strlen(op->dims[sdim]) - 3, "_pm");
+			for (npoints = 0; npoints < VB_MAX_SWEEP && op->sweep.values[npoints] > 0; npoints++)
+				points[npoints] = op->sweep.values[npoints];
+		}
 		for (int j = 0; j < spec.n; j++)
 			for (int k = 0; k < vb_op_ndims(op); k++)
-				if (strcmp(spec.name[j], op->dims[k]) == 0) used[j] = 1;
-		int nsizes = s->dims || s->quick ? 1 : vb_op_nsizes(op);
-		for (int z = 0; z < nsizes; z++) {
-			if (n == cap) {
-				cap *= 2;
-				vb_case *grown = realloc(cases, sizeof *cases * (size_t)cap);
-				if (!grown) vb_die(VB_EXIT_USAGE, "out of memory");
-				cases = grown;
+				if (strcmp(spec.name[j], op->dims[k]) == 0) {
+					used[j] = 1;
+					if (k == sdim && s->sweep)
+						vb_die(VB_EXIT_USAGE, "--dims and --sweep both set '%s'", op->dims[k]);
+					if (k == sdim)
+						sdim = -1, npoints = 1; /* --dims picks one point of the op's sweep */
+				}
+		int nsizes = s->dims || s->quick || s->sweep ? 1 : vb_op_nsizes(op);
+		for (int z = 0; z < nsizes; z++)
+			for (int p = 0; p < npoints; p++) {
+				if (n == cap) {
+					cap *= 2;
+					vb_case *grown = realloc(cases, sizeof *cases * (size_t)cap);
+					if (!grown) vb_die(VB_EXIT_USAGE, "out of memory");
+					cases = grown;
+				}
+				vb_case *c = &cases[n];
+				memset(c, 0, sizeof *c);
+				c->op = op;
+				vb_dims_apply(op, &spec, op->sizes[z], c->dim);
+				if (sdim >= 0) {
+					c->dim[sdim] = points[p];
+					snprintf(c->sweep_name, sizeof c->sweep_name, "%.*s",
+					         (int)strlen(op->dims[sdim]) - (per_mille ? 3 : 0), op->dims[sdim]);
+					c->sweep_value = per_mille ? (double)points[p] / 1000 : (double)points[p];
+				}
+				/* The check holds the inputs three times in float64 plus a variant's copy. */
+				double need = 4 * vb_dims_footprint(op, c->dim, VB_F64);
+				if (need > phys_memory()) {
+					char d[256];
+					vb_dims_format(op, c->dim, ',', d, sizeof d);
+					vb_die(VB_EXIT_USAGE,
+					       "%s at %s needs %.1f GiB, more than this machine's %.1f GiB", op->name,
+					       d, need / (1 << 30), phys_memory() / (1 << 30));
+				}
+				n++;
 			}
-			cases[n].op = op;
-			vb_dims_apply(op, &spec, op->sizes[z], cases[n].dim);
-			/* The check holds the inputs three times in float64 plus a variant's copy. */
-			double need = 4 * vb_dims_footprint(op, cases[n].dim, VB_F64);
-			if (need > phys_memory()) {
-				char d[256];
-				vb_dims_format(op, cases[n].dim, ',', d, sizeof d);
-				vb_die(VB_EXIT_USAGE, "%s at %s needs %.1f GiB, more than this machine's %.1f GiB",
-				       op->name, d, need / (1 << 30), phys_memory() / (1 << 30));
-			}
-			n++;
-		}
 	}
 	if (s->op_regex) regfree(&re);
+	if (s->sweep && variant_seen && !sweep_seen)
+		vb_die(VB_EXIT_USAGE, "--sweep names '%s', which no selected op has (see 'vecbench list')", sweep.name);
 	for (int j = 0; j < spec.n; j++)
 		if (!used[j] && n > 0)
 			vb_die(VB_EXIT_USAGE, "--dims names '%s', which no selected op has", spec.name[j]);
@@ -173,6 +215,13 @@ static cJSON *list_json(void) {
 			cJSON_AddNumberToObject(sz, "flops", op->flops(op->sizes[z]));
 			cJSON_AddNumberToObject(sz, "bytes", op->bytes(op->sizes[z]));
 			cJSON_AddItemToArray(sizes, sz);
+		}
+		if (op->sweep.values[0] > 0) {
+			cJSON *sw = cJSON_AddObjectToObject(o, "sweep");
+			cJSON_AddStringToObject(sw, "dim", op->dims[op->sweep.dim]);
+			cJSON *vals = cJSON_AddArrayToObject(sw, "values");
+			for (int k = 0; k < VB_MAX_SWEEP && op->sweep.values[k] > 0; k++)
+				cJSON_AddItemToArray(vals, cJSON_CreateNumber((double)op->sweep.values[k]));
 		}
 		cJSON *tensors = cJSON_AddArrayToObject(o, "tensors");
 		for (int t = 0; t < vb_op_ntensors(op); t++) {
@@ -236,6 +285,11 @@ int vb_cmd_list(int argc, char **argv) {
 			vb_dims_format(op, op->sizes[z], ',', d, sizeof d);
 			printf("%s %s (%.3g FLOP, %.3g B)", z ? ";" : "", d, op->flops(op->sizes[z]),
 			       op->bytes(op->sizes[z]));
+		}
+		if (op->sweep.values[0] > 0) {
+			printf("\n    each size swept over %s =", op->dims[op->sweep.dim]);
+			for (int k = 0; k < VB_MAX_SWEEP && op->sweep.values[k] > 0; k++)
+				printf("%s%lld", k ? "," : " ", (long long)op->sweep.values[k]);
 		}
 		printf("\n");
 	}

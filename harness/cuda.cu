@@ -387,6 +387,17 @@ void *vb_cuda_scratch(const vb_call *c, size_t bytes) {
 	return s->scratch[i];
 }
 
+vb_cuda_scratch_mark vb_cuda_scratch_save(const vb_call *c) {
+	session *s = current(c, "vb_cuda_scratch_save");
+	return vb_cuda_scratch_mark{s->used, s->scratch_live};
+}
+
+void vb_cuda_scratch_release(const vb_call *c, vb_cuda_scratch_mark m) {
+	session *s = current(c, "vb_cuda_scratch_release");
+	s->used = m.blocks;
+	s->scratch_live = m.live;
+}
+
 cublasHandle_t vb_cublas(const vb_call *c) {
 	session *s = current(c, "vb_cublas");
 	if (s->variant && !uses_cublas(s->variant))

@@ -48,8 +48,8 @@ double vb_variant_bytes(const vb_op *op, const vb_variant *v, const int64_t *dim
 /* ---- dims.c ---- */
 typedef struct {
 	int n;
-	char name[VB_MAX_DIMS * 2][16];
-	int64_t value[VB_MAX_DIMS * 2];
+	char name[VB_MAX_DIMS * 4][16]; /* every op's dims at once (check_all_dims.py) */
+	int64_t value[VB_MAX_DIMS * 4];
 } vb_dims_spec;
 /* "m=256,d=784": names [a-z0-9_]+, values positive integers <= VB_DIM_MAX.
  * Returns 0, or -1 with a one-line reason in err. */

@@ -1,8 +1,8 @@
 /* vecbench: loop versus vectorized neural-network ops, checked and timed. */
 #include <string.h>
 
-#include "doctor.h"
 #include "ab.h"
+#include "doctor.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -16,7 +16,9 @@ static void usage(FILE *f) {
 	      "                                                  exact and wide inputs, odd twins of the default\n"
 	      "                                                  sizes), backward ops against finite differences\n"
 	      "        [--self-test]                             perturbed oracle outputs must each be rejected\n"
+	      "        [--sweep DIM=v1,v2,...]                   every value of one dim (density=FRACTION,...)\n"
 	      "  run   [--op REGEX] [--variant V[,V]] [--dims ...] [--seed N] [--quick] [--quiet]\n"
+	      "        [--sweep DIM=v1,v2,...]                   a curve: crossovers in the summary\n"
 	      "        [--out FILE] [-- <Google Benchmark flags>]  check, then time through Google Benchmark\n"
 	      "        [--recalibrate]                           measure the roofline again (else cached per machine)\n"
 	      "        [--repetitions N]                         N repetitions of each benchmark (compare: 9)\n"

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "report.h"
 #include "results_json.h"
 
 #ifndef VB_PLOTS_DIR
@@ -51,6 +52,19 @@ static double batch_of(const char *dims) {
 		if (!isnan(v)) return v;
 	}
 	return NAN;
+}
+
+/* dims without the swept one ("density" sweeps density_pm). */
+static void sweep_curve(const char *dims, const char *swept, char *out, size_t len) {
+	size_t at = 0, n = strlen(swept);
+	out[0] = 0;
+	for (const char *p = dims; *p;) {
+		size_t item = strcspn(p, ",");
+		int is_swept = (item > n && !strncmp(p, swept, n) && (p[n] == '=' || !strncmp(p + n, "_pm=", 4)));
+		if (!is_swept && at + item + 2 < len)
+			at += (size_t)snprintf(out + at, len - at, "%s%.*s", at ? "," : "", (int)item, p);
+		p += item + (p[item] == ',');
+	}
 }
 
 static int same_case(const vb_result *a, const char *op, const char *variant, const char *dims) {
@@ -128,6 +142,9 @@ void vb_results_load(vb_results *rs, const char *path) {
 		x->peak_rss_bytes = num(e, "peak_rss_bytes");
 		x->gpu_peak_bytes = num(e, "gpu_peak_bytes");
 		x->batch = batch_of(x->dims);
+		x->sweep_dim = str(e, "sweep_dim");
+		x->sweep_value = x->sweep_dim ? num(e, "sweep_value") : NAN;
+		if (x->sweep_dim) sweep_curve(x->dims, x->sweep_dim, x->curve, sizeof x->curve);
 		x->intensity = x->bytes > 0 ? x->flops / x->bytes : NAN;
 		x->gflops = x->flops / x->seconds * 1e-9;
 		x->gbs = x->bytes / x->seconds * 1e-9;
@@ -581,6 +598,102 @@ static int write_breakdown(const vb_results *rs, const char *dir, char *title, s
 	return steps;
 }
 
+/* 6) sweep_<op>.dat: one row per point of the op's largest swept curve
+ * (most FLOPs at its last point), time and workspace per variant;
+ * sweep_<op>_cross.dat: where two variants other than loop trade places
+ * (harness/sweep.c's interpolation), one row each: x, the y range of the
+ * marker line, "a = b". Returns the number of points. */
+static int write_sweep(const vb_results *rs, const char *dir, const char *op, const char *safe, char *title,
+                       size_t tlen, int *ncross_out) { /* title: "DIM|M|TITLE" */
+	const char *curve = NULL, *swept = NULL;
+	double best = -1;
+	for (int k = 0; k < rs->n; k++) {
+		const vb_result *x = &rs->r[k];
+		if (strcmp(x->op, op) || !x->sweep_dim || !(x->flops > best)) continue;
+		best = x->flops, curve = x->curve, swept = x->sweep_dim;
+	}
+	if (!curve) return 0;
+	const char *vars[rs->n];
+	double xs[64];
+	int nv = 0, np = 0;
+	for (int k = 0; k < rs->n; k++) {
+		const vb_result *x = &rs->r[k];
+		if (strcmp(x->op, op) || !x->sweep_dim || strcmp(x->curve, curve) || strcmp(x->sweep_dim, swept))
+			continue;
+		if (index_of(vars, nv, x->variant) < 0) vars[nv++] = x->variant;
+		int seen = 0;
+		for (int q = 0; q < np; q++)
+			seen |= xs[q] == x->sweep_value;
+		if (!seen && np < 64) xs[np++] = x->sweep_value;
+	}
+	for (int a = 1; a < np; a++)
+		for (int b = a; b > 0 && xs[b - 1] > xs[b]; b--) {
+			double t = xs[b];
+			xs[b] = xs[b - 1], xs[b - 1] = t;
+		}
+	double t[nv][64], w[nv][64], ylo = INFINITY, yhi = 0;
+	for (int v = 0; v < nv; v++)
+		for (int q = 0; q < np; q++) {
+			t[v][q] = w[v][q] = NAN;
+			for (int k = 0; k < rs->n; k++) {
+				const vb_result *x = &rs->r[k];
+				if (!strcmp(x->op, op) && x->sweep_dim && !strcmp(x->curve, curve) &&
+				    !strcmp(x->sweep_dim, swept) && !strcmp(x->variant, vars[v]) &&
+				    x->sweep_value == xs[q]) {
+					t[v][q] = x->seconds, w[v][q] = x->workspace_bytes;
+					ylo = x->seconds < ylo ? x->seconds : ylo;
+					yhi = x->seconds > yhi ? x->seconds : yhi;
+				}
+			}
+		}
+	char path[4200], file[200];
+	snprintf(file, sizeof file, "sweep_%s.dat", safe);
+	FILE *f = open_dat(dir, file, path, sizeof path);
+	fprintf(f, "%s", swept);
+	for (int v = 0; v < nv; v++)
+		fprintf(f, "\t%s", vars[v]);
+	for (int v = 0; v < nv; v++)
+		fprintf(f, "\t%s workspace", vars[v]);
+	fprintf(f, "\n");
+	for (int q = 0; q < np; q++) {
+		fprintf(f, "%.17g", xs[q]);
+		for (int v = 0; v < nv; v++)
+			put(f, t[v][q]);
+		for (int v = 0; v < nv; v++)
+			put(f, w[v][q]);
+		fprintf(f, "\n");
+	}
+	close_dat(f, path);
+	snprintf(file, sizeof file, "sweep_%s_cross.dat", safe);
+	f = open_dat(dir, file, path, sizeof path);
+	fprintf(f, "x\tylo\tyhi\tpair\n");
+	int ncross = 0;
+	for (int a = 0; a < nv; a++)
+		for (int b = a + 1; b < nv; b++) {
+			if (!strcmp(vars[a], "loop") || !strcmp(vars[b], "loop")) continue;
+			double xc[8];
+			int k = vb_crossover(xs, t[a], t[b], np, xc, 8);
+			for (int q = 0; q < k; q++, ncross++)
+				fprintf(f, "%.17g\t%.17g\t%.17g\t%s = %s\n", xc[q], ylo, yhi, vars[a], vars[b]);
+		}
+	if (!ncross) fprintf(f, "-\t-\t-\tnone\n");
+	close_dat(f, path);
+	/* the colours, in the order of the columns */
+	snprintf(file, sizeof file, "sweep_%s_colors.dat", safe);
+	f = open_dat(dir, file, path, sizeof path);
+	const char *all[rs->n];
+	int na = variants_of(rs, all);
+	for (int v = 0; v < nv; v++)
+		fprintf(f, "%d\n", variant_color(all, na, vars[v]));
+	close_dat(f, path);
+	/* An epoch swept over its batch size b: examples per second, m / time. */
+	double m = !strcmp(swept, "b") ? dim_value(curve, "m") : NAN;
+	snprintf(title, tlen, "%s|%.17g|%s (%s): %s and workspace vs %s", swept, isnan(m) ? 0 : m, op, curve,
+	         isnan(m) ? "time" : "examples/s", swept);
+	*ncross_out = ncross;
+	return np;
+}
+
 /* ---- gnuplot ---- */
 
 static off_t file_size(const char *path) {
@@ -709,6 +822,18 @@ int vb_cmd_plot(int argc, char **argv) {
 	else
 		printf(
 		    "  breakdown: skipped, no op has two of loop, loop_autovec, vec_1t, vec, cuda_vec at one size\n");
+	const char *ops[rs.n];
+	int nops = ops_of(&rs, NULL, ops);
+	for (int i = 0; i < nops; i++) {
+		char safe[128], out[160], stitle[512];
+		int ncross;
+		safe_name(ops[i], safe, sizeof safe);
+		if (write_sweep(&rs, dir, ops[i], safe, stitle, sizeof stitle, &ncross) < 2) continue;
+		snprintf(out, sizeof out, "sweep_%s", safe);
+		char extra[700];
+		snprintf(extra, sizeof extra, "%s|%d|%s", safe, ncross, stitle);
+		draw(scripts, "sweep", dir, out, extra), drawn++;
+	}
 	vb_results_free(&rs);
 	printf("%d plots (PNG and SVG)\n", drawn);
 	return VB_EXIT_OK;

@@ -124,6 +124,11 @@ typedef struct {
 	double intensity, gflops, gbs, roof_gflops, roof_pct;
 	double io_bytes, workspace_bytes, heap_growth_bytes, peak_rss_bytes, gpu_peak_bytes;
 	double batch; /* the batch dim (m) when the op has one, else NAN */
+	/* A sweep's point (run --sweep or the op's own sweep), else NULL, NAN;
+	 * curve: the dims without the swept one, which the points of one curve share. */
+	const char *sweep_dim;
+	double sweep_value;
+	char curve[128];
 } vb_result;
 
 typedef struct {

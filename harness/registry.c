@@ -104,6 +104,18 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 	return -1;
 }
 
+/* NULL when the running CPU has the feature, else why not. */
+static const char *cpu_feature_missing(const char *f) {
+	__builtin_cpu_init();
+	int has = !strcmp(f, "avx512bf16")   ? __builtin_cpu_supports("avx512bf16")
+	          : !strcmp(f, "avx512fp16") ? __builtin_cpu_supports("avx512fp16")
+	          : !strcmp(f, "avx512f")    ? __builtin_cpu_supports("avx512f")
+	          : !strcmp(f, "avx2")       ? __builtin_cpu_supports("avx2")
+	                                     : -1;
+	if (has > 0) return NULL;
+	return has < 0 ? "needs an instruction set vecbench cannot detect" : "this CPU lacks the instructions it uses";
+}
+
 const char *vb_variant_unavailable(const vb_variant *v) {
 	if (v->device == VB_PEER) return vb_peer_unavailable(v->name);
 	if (!v->fn && v->distributed)
@@ -111,6 +123,7 @@ const char *vb_variant_unavailable(const vb_variant *v) {
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
 	if (v->distributed) return vb_mpi_unavailable();
 	if (vb_mpi_size() > 1) return "one process: with several MPI ranks only the data-parallel variants run";
+	if (v->cpu_feature && cpu_feature_missing(v->cpu_feature)) return cpu_feature_missing(v->cpu_feature);
 	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);
 	return NULL;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "report.h"
 
 static void fmt_time(double s, char *buf, size_t len) {
 	if (isnan(s))
@@ -182,9 +183,294 @@ static void plots(FILE *f, const char *dir, const char *report_dir) {
 	plot(f, dir, rel, "memory", "Memory vs batch size",
 	     "Inputs, outputs and workspace per call (device peak for GPU variants) of loop, vectorized and "
 	     "gradient-accumulation variants.");
+	DIR *sd = opendir(dir);
+	n = 0;
+	for (struct dirent *e; sd && (e = readdir(sd)) && n < 256;) {
+		size_t len = strlen(e->d_name);
+		if (!strncmp(e->d_name, "sweep_", 6) && len > 10 && !strcmp(e->d_name + len - 4, ".png")) {
+			names[n] = strndup(e->d_name, len - 4);
+			if (names[n]) n++;
+		}
+	}
+	if (sd) closedir(sd);
+	qsort(names, (size_t)n, sizeof *names, by_name);
+	for (int i = 0; i < n; i++) {
+		char title[300];
+		snprintf(title, sizeof title, "Sweep: %s", names[i] + 6);
+		plot(f, dir, rel, names[i], title,
+		     "Every variant along the swept dim (time, or examples/s for an epoch over its batch size; "
+		     "workspace below); dashed lines where two variants other than loop trade places.");
+		free(names[i]);
+	}
 	plot(f, dir, rel, "breakdown", "Speedup breakdown of the training step",
 	     "Loop, the same loop auto-vectorized, SIMD/BLAS on one thread, all threads, GPU: what each technique "
 	     "adds.");
+}
+
+/* ---- the seeds' claims, answered from the results ---- */
+
+static const vb_result *result(const vb_results *rs, const char *op, const char *variant, const char *dims) {
+	for (int k = 0; k < rs->n; k++)
+		if (!strcmp(rs->r[k].op, op) && !strcmp(rs->r[k].variant, variant) &&
+		    (!dims || !strcmp(rs->r[k].dims, dims)))
+			return &rs->r[k];
+	return NULL;
+}
+
+/* The dims (most FLOPs) at which op has both variants; NULL if none. */
+static const char *largest_both(const vb_results *rs, const char *op, const char *a, const char *b) {
+	const char *best = NULL;
+	double flops = -1;
+	for (int k = 0; k < rs->n; k++) {
+		const vb_result *x = &rs->r[k];
+		if (strcmp(x->op, op) || strcmp(x->variant, a) || !result(rs, op, b, x->dims)) continue;
+		if (x->flops > flops) flops = x->flops, best = x->dims;
+	}
+	return best;
+}
+
+static double dim_of(const char *dims, const char *name) {
+	size_t n = strlen(name);
+	for (const char *p = dims; p && *p;) {
+		if (!strncmp(p, name, n) && p[n] == '=') return strtod(p + n + 1, NULL);
+		p = strchr(p, ',');
+		if (p) p++;
+	}
+	return NAN;
+}
+
+static int cmp_double(const void *a, const void *b) {
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* One swept curve of op: the largest (most FLOPs at a point); its points in
+ * order and each variant's seconds there (NAN: not measured). Returns the
+ * number of points. */
+static int curve(const vb_results *rs, const char *op, const char *const *vars, int nv, double *x, double t[][64],
+                 double ws[][64], const char **name) {
+	const vb_result *big = NULL;
+	for (int k = 0; k < rs->n; k++)
+		if (!strcmp(rs->r[k].op, op) && rs->r[k].sweep_dim && (!big || rs->r[k].flops > big->flops))
+			big = &rs->r[k];
+	if (!big) return 0;
+	int np = 0;
+	for (int k = 0; k < rs->n; k++) {
+		const vb_result *r = &rs->r[k];
+		if (strcmp(r->op, op) || !r->sweep_dim || strcmp(r->curve, big->curve)) continue;
+		int seen = 0;
+		for (int q = 0; q < np; q++)
+			seen |= x[q] == r->sweep_value;
+		if (!seen && np < 64) x[np++] = r->sweep_value;
+	}
+	qsort(x, (size_t)np, sizeof *x, cmp_double);
+	for (int v = 0; v < nv; v++)
+		for (int q = 0; q < np; q++) {
+			t[v][q] = ws[v][q] = NAN;
+			for (int k = 0; k < rs->n; k++) {
+				const vb_result *r = &rs->r[k];
+				if (!strcmp(r->op, op) && r->sweep_dim && !strcmp(r->curve, big->curve) &&
+				    !strcmp(r->variant, vars[v]) && r->sweep_value == x[q])
+					t[v][q] = r->seconds, ws[v][q] = r->workspace_bytes;
+			}
+		}
+	*name = big->curve;
+	return np;
+}
+
+/* rel: the plots' directory relative to the report, or NULL (names only). */
+static void claim(FILE *f, const char *rel, const char *text, const char *answer, const char *plot, const char *cmd) {
+	fprintf(f, "| %s | ", text);
+	cell(f, answer);
+	if (rel)
+		fprintf(f, " | [%s](%s/%s.png) | `", plot, rel, plot);
+	else
+		fprintf(f, " | %s | `", plot);
+	cell(f, cmd);
+	fputs("` |\n", f);
+}
+
+static void claims(FILE *f, const vb_results *rs, const char *rel) {
+	fputs("## The claims, answered\n\nEach claim of the seeds with what this run measured (times as in the summary "
+	      "below; `-`: the run did not include the ops that answer it), the plot that shows it and a command "
+	      "that measures it again.\n\n| claim | measured here | plot | reproduce |\n|---|---|---|---|\n",
+	      f);
+	char a[2048];
+
+	/* vectorization: vec over loop, each op at its largest size with both */
+	double sp[rs->n];
+	const char *spop[rs->n];
+	int n = 0, tens = 0;
+	for (int k = 0; k < rs->n; k++) {
+		const vb_result *x = &rs->r[k];
+		int seen = x->sweep_dim != NULL; /* swept ops answer their own claims */
+		for (int i = 0; i < n; i++)
+			seen |= !strcmp(spop[i], x->op);
+		const char *dims = seen ? NULL : largest_both(rs, x->op, "loop", "vec");
+		if (!dims) continue;
+		spop[n] = x->op;
+		sp[n] = result(rs, x->op, "loop", dims)->seconds / result(rs, x->op, "vec", dims)->seconds;
+		tens += sp[n] >= 10;
+		n++;
+	}
+	if (n) {
+		int lo = 0, hi = 0;
+		for (int i = 1; i < n; i++)
+			lo = sp[i] < sp[lo] ? i : lo, hi = sp[i] > sp[hi] ? i : hi;
+		double sorted[n];
+		memcpy(sorted, sp, sizeof sorted);
+		qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+		snprintf(a, sizeof a,
+		         "vec over loop, each op at its largest size: %.1fx (%s) to %.0fx (%s), median %.1fx; %d of %d "
+		         "ops at 10x or more",
+		         sp[lo], spop[lo], sp[hi], spop[hi], sorted[n / 2], tens, n);
+	} else {
+		snprintf(a, sizeof a, "-");
+	}
+	claim(f, rel, "vectorization gives 10-100x", a, "speedup", "make bench");
+
+	/* batching: examples per second and workspace along the batch size */
+	const char *ev[] = {"loop", "vec"};
+	double x[64], t[2][64], w[2][64];
+	const char *cname = NULL;
+	int np = curve(rs, "mlp_sgd_epoch", ev, 2, x, t, w, &cname);
+	snprintf(a, sizeof a, "-");
+	if (np >= 2) {
+		double m = dim_of(cname, "m");
+		int best = 0;
+		for (int q = 0; q < np; q++)
+			if (t[1][q] < t[1][best] || isnan(t[1][best])) best = q;
+		char w0[16], wb[16];
+		vb_fmt_bytes(w[1][0], w0, sizeof w0);
+		vb_fmt_bytes(w[1][best], wb, sizeof wb);
+		snprintf(
+		    a, sizeof a,
+		    "MLP epoch (%s): vec %.3g examples/s at b=%g, %.3g at b=%g (%.1fx), workspace %s -> %s; loop %.3g "
+		    "examples/s at b=%g",
+		    cname, m / t[1][0], x[0], m / t[1][best], x[best], t[1][0] / t[1][best], w0, wb, m / t[0][0], x[0]);
+	}
+	claim(f, rel, "batching amortizes overhead", a, "sweep_mlp_sgd_epoch",
+	      "vecbench run --op '^mlp_sgd_epoch$' --dims m=16384 --variant vec");
+
+	/* sparsity: where CSR stops paying */
+	const char *sv[] = {"vec", "vec_csr", "loop_csr"};
+	double ts[3][64], wsp[3][64];
+	np = curve(rs, "sparse_dense_fwd", sv, 3, x, ts, wsp, &cname);
+	snprintf(a, sizeof a, "-");
+	if (np >= 2) {
+		double xc[8];
+		int k = vb_crossover(x, ts[1], ts[0], np, xc, 8);
+		int at = snprintf(a, sizeof a, "%s: vec_csr %.2gx dense vec's speed at density %g, %.2gx at %g; ",
+		                  cname, ts[0][0] / ts[1][0], x[0], ts[0][np - 1] / ts[1][np - 1], x[np - 1]);
+		if (k)
+			at +=
+			    snprintf(a + at, sizeof a - (size_t)at, "crossover (vec_csr = vec) at density %.3g", xc[0]);
+		else
+			at += snprintf(a + at, sizeof a - (size_t)at, "no crossover in the swept range");
+		/* the scalar CSR product, where it was measured */
+		if (ts[2][0] > 0 && at < (int)sizeof a) {
+			k = vb_crossover(x, ts[2], ts[0], np, xc, 8);
+			at += snprintf(a + at, sizeof a - (size_t)at, "; loop_csr %.2gx dense vec's speed at %g, ",
+			               ts[0][0] / ts[2][0], x[0]);
+			if (at < (int)sizeof a && k)
+				snprintf(a + at, sizeof a - (size_t)at, "crossover (loop_csr = vec) at density %.3g",
+				         xc[0]);
+			else if (at < (int)sizeof a)
+				snprintf(a + at, sizeof a - (size_t)at, "no crossover with vec in the swept range");
+		}
+	}
+	claim(f, rel, "sparse weights pay at low density", a, "sweep_sparse_dense_fwd",
+	      "vecbench run --op '^sparse_dense_fwd$' --dims m=512,d=1024,h=512 --sweep "
+	      "density=0.001,0.01,0.05,0.1,0.25,0.5");
+
+	/* layout: the same product with examples in rows or in columns */
+	snprintf(a, sizeof a, "-");
+	const char *dr = largest_both(rs, "dense_fwd", "loop", "vec");
+	const vb_result *rv = dr ? result(rs, "dense_fwd", "vec", dr) : NULL,
+	                *cv = dr ? result(rs, "dense_fwd_cm", "vec", dr) : NULL;
+	const vb_result *rl = dr ? result(rs, "dense_fwd", "loop", dr) : NULL,
+	                *cl = dr ? result(rs, "dense_fwd_cm", "loop", dr) : NULL;
+	if (rv && cv && rl && cl) {
+		char t1[32], t2[32], t3[32], t4[32];
+		fmt_time(rl->seconds, t1, sizeof t1), fmt_time(cl->seconds, t2, sizeof t2);
+		fmt_time(rv->seconds, t3, sizeof t3), fmt_time(cv->seconds, t4, sizeof t4);
+		snprintf(a, sizeof a, "%s, examples in rows vs columns: loop %s vs %s, vec %s vs %s", dr, t1, t2, t3,
+		         t4);
+	}
+	/* the strided operand in place, copied, or read through the transpose flag; X aligned or not */
+	const char *dlay = largest_both(rs, "layout_fwd", "vec", "vec_copy");
+	if (dlay) {
+		static const char *const lv[] = {"vec",  "vec_copy",    "vec_strided",
+		                                 "loop", "vec_aligned", "vec_misaligned"};
+		static const char *const what[] = {
+		    "transpose flag",          "copied contiguous", "strided in place (BLAS dot)",
+		    "strided in place (loop)", "X aligned",         "X misaligned"};
+		int at = strcmp(a, "-") ? (int)strlen(a) : 0;
+		at += snprintf(a + at, sizeof a - (size_t)at, "%slayout_fwd %s:", at ? "; " : "", dlay);
+		for (size_t q = 0; q < sizeof lv / sizeof *lv && at < (int)sizeof a; q++) {
+			const vb_result *x = result(rs, "layout_fwd", lv[q], dlay);
+			if (!x) continue;
+			char tt[32];
+			fmt_time(x->seconds, tt, sizeof tt);
+			at += snprintf(a + at, sizeof a - (size_t)at, "%s %s %s (%.3g GB/s)", q ? "," : "", what[q], tt,
+			               x->bytes / x->seconds * 1e-9);
+		}
+	}
+	claim(f, rel, "memory layout matters", a, "time_advanced",
+	      "vecbench run --op '^(layout_fwd|dense_fwd(_cm)?)$'");
+
+	/* matmul order: the same Z, two orders */
+	snprintf(a, sizeof a, "-");
+	const char *dl = largest_both(rs, "lowrank_fwd", "vec", "vec_merged");
+	if (dl) {
+		double mm = dim_of(dl, "m"), d = dim_of(dl, "d"), h = dim_of(dl, "h"), r = dim_of(dl, "r");
+		double flop_ratio = (2 * h * r * d + 2 * mm * d * h) / (2 * mm * r * (d + h));
+		snprintf(a, sizeof a, "%s: forming V U first costs %.1fx the FLOPs and %.1fx the time of X U^T first",
+		         dl, flop_ratio,
+		         result(rs, "lowrank_fwd", "vec_merged", dl)->seconds /
+		             result(rs, "lowrank_fwd", "vec", dl)->seconds);
+	}
+	/* chains of 3 to 6: left to right (vec) against the cheapest order (vec_optimal, the op's FLOP count) */
+	for (int nm = 3; nm <= 6; nm++) {
+		char op[32];
+		snprintf(op, sizeof op, "matchain%d_fwd", nm);
+		const char *dc = largest_both(rs, op, "vec", "vec_optimal");
+		if (!dc) continue;
+		double pd[8], ltr = 0;
+		for (int i = 0; i <= nm; i++) {
+			char nme[8];
+			snprintf(nme, sizeof nme, "p%d", i);
+			pd[i] = dim_of(dc, nme);
+		}
+		for (int i = 1; i < nm; i++)
+			ltr += 2 * pd[0] * pd[i] * pd[i + 1];
+		const vb_result *opt = result(rs, op, "vec_optimal", dc), *l2r = result(rs, op, "vec", dc);
+		size_t at = strcmp(a, "-") ? strlen(a) : 0;
+		snprintf(a + at, sizeof a - at, "%s%d matrices (%s): left to right %.1fx the FLOPs, %.1fx the time",
+		         at ? "; " : "", nm, dc, ltr / opt->flops, l2r->seconds / opt->seconds);
+	}
+	claim(f, rel, "matmul order matters", a, "time_advanced",
+	      "vecbench run --op '^(lowrank|matchain[3-6])_fwd$' --variant vec,vec_merged,vec_optimal");
+
+	/* mixed precision: bf16 storage against float32 */
+	snprintf(a, sizeof a, "-");
+	const char *db = largest_both(rs, "dense_fwd", "vec", "vec_bf16");
+	if (db) {
+		const vb_result *f32 = result(rs, "dense_fwd", "vec", db),
+		                *b16 = result(rs, "dense_fwd", "vec_bf16", db);
+		char i1[16], i2[16];
+		vb_fmt_bytes(f32->io_bytes, i1, sizeof i1), vb_fmt_bytes(b16->io_bytes, i2, sizeof i2);
+		int at = snprintf(a, sizeof a,
+		                  "dense_fwd %s: inputs and outputs %s (bf16) vs %s (float32), time %.2fx float32's",
+		                  db, i2, i1, b16->seconds / f32->seconds);
+		const vb_result *dp = result(rs, "dense_fwd", "vec_bf16dp", db);
+		if (dp)
+			snprintf(a + at, sizeof a - (size_t)at, "; with the CPU's bf16 dot products (vec_bf16dp) %.2fx",
+			         dp->seconds / f32->seconds);
+	}
+	claim(f, rel, "mixed precision halves memory", a, "time_dense",
+	      "vecbench run --op '^dense_fwd$' --variant vec,vec_bf16,vec_bf16dp");
+	fputc('\n', f);
 }
 
 static void summary(FILE *f, const vb_results *rs) {
@@ -326,15 +612,16 @@ int vb_cmd_report(int argc, char **argv) {
 	doctor(f, &rs);
 	calibration(f, &rs);
 	gpu_calibration(f, &rs);
+	char *copy = strdup(out);
+	if (!copy) vb_die(VB_EXIT_USAGE, "out of memory");
+	char *slash = strrchr(copy, '/');
+	const char *report_dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
+	char rel[PATH_MAX];
+	if (dir) relpath(dir, report_dir, rel, sizeof rel);
+	claims(f, &rs, dir ? rel : NULL);
 	summary(f, &rs);
-	if (dir) {
-		char *copy = strdup(out);
-		if (!copy) vb_die(VB_EXIT_USAGE, "out of memory");
-		char *slash = strrchr(copy, '/');
-		const char *report_dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
-		plots(f, dir, report_dir);
-		free(copy);
-	}
+	if (dir) plots(f, dir, report_dir);
+	free(copy);
 	if (fclose(f) != 0) vb_die(VB_EXIT_USAGE, "out of memory");
 	if (vb_write_file_atomic(out, text, len) != 0)
 		vb_die(VB_EXIT_USAGE, "cannot write %s: %s", out, strerror(errno));

@@ -8,7 +8,8 @@
 typedef struct {
 	const char *op_regex;
 	const char *variants; /* comma-separated names, or NULL for all */
-	const char *dims;     /* --dims, or NULL for the default sweep */
+	const char *dims;     /* --dims, or NULL for the default sizes */
+	const char *sweep;    /* --sweep DIM=v1,v2,..., or NULL for the ops' own sweeps */
 	uint64_t seed;
 	int quick;
 	int quiet;
@@ -18,7 +19,33 @@ typedef struct {
 typedef struct {
 	const vb_op *op;
 	int64_t dim[VB_MAX_DIMS];
+	/* A point of a sweep: the dim's name as the user reads it ("density"
+	 * for density_pm) and its value (the fraction); "" when not swept. */
+	char sweep_name[16];
+	double sweep_value;
 } vb_case;
+
+/* ---- sweep.c ---- */
+typedef struct {
+	char name[16];
+	int n;
+	double value[64];
+} vb_sweep_spec;
+/* "density=0.001,0.01" or "b=1,4,16": 0, or -1 with a one-line reason in err. */
+int vb_sweep_parse(const char *s, vb_sweep_spec *out, char *err, size_t errlen);
+/* The op's dim a sweep name sets (an exact name, or "<name>_pm" for a
+ * fraction), or -1; *per_mille says which. */
+int vb_sweep_dim(const vb_op *op, const char *name, int *per_mille);
+/* The dim value of sweep value v: v itself, or v * 1000 for per mille; -1
+ * when v is not a whole number (of thousandths) in [1, VB_DIM_MAX] (1000 for
+ * a fraction). */
+int64_t vb_sweep_dim_value(double v, int per_mille);
+/* Where two timing curves over a sweep cross: x[] ascending, ta[] and tb[]
+ * the times of two variants at each point (NAN: not measured). Fills xc[]
+ * (at most max) with the crossing points, interpolated on log x and log
+ * time ratio between the two points where the faster variant changes (a
+ * point where they are equal is itself the crossing); returns how many. */
+int vb_crossover(const double *x, const double *ta, const double *tb, int n, double *xc, int max);
 
 /* Expands a selection into (op, size) cases; exits 2 on bad input. */
 int vb_select_cases(const vb_select *s, vb_case **cases);

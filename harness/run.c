@@ -28,6 +28,8 @@ typedef struct {
 	const vb_op *op;
 	int vi;
 	int64_t dim[VB_MAX_DIMS];
+	char sweep_name[16]; /* vb_case's */
+	double sweep_value;
 	uint64_t seed;
 	double ratio; /* check err/bound */
 	char name[256];
@@ -272,6 +274,10 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 			cJSON_AddNumberToObject(b, "contention_other_cpus",
 			                        fmin(bc->others_cpu_s / bc->wall_s, vb_cpus_allowed()));
 		}
+		if (bc->sweep_name[0]) {
+			cJSON_AddStringToObject(b, "sweep_dim", bc->sweep_name);
+			cJSON_AddNumberToObject(b, "sweep_value", bc->sweep_value);
+		}
 		const char *agg = str_field(b, "aggregate_name");
 		double s = speedup(c, n, bc);
 		if (!isnan(s) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
@@ -299,6 +305,8 @@ static void fmt_time(double us, char *buf, size_t len) {
 	else
 		snprintf(buf, len, "%.3g ns", us * 1e3);
 }
+
+static void print_crossovers(bench_case *c, int n);
 
 static void print_summary(bench_case *c, int n, const char *const *failed_notes, int nfailed) {
 	printf("\n== vecbench summary: time per call (median or mean), speedup over the loop variant ==\n");
@@ -329,13 +337,14 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 		double bytes = vb_variant_bytes(x->op, v, x->dim);
 		vb_summary_extra(extra, sizeof extra, gpu, &calib, &x->mem, x->op->flops(x->dim), bytes, sec,
 		                 vb_dims_footprint(x->op, x->dim, v->dtype), v->device == VB_CUDA);
-		char vt[16] = "";
+		char vs[32] = "-", vt[16] = "";
+		if (!isnan(s)) snprintf(vs, sizeof vs, "%.1fx", s);
 		double tv = torch ? vs_torch(c, n, x) : NAN;
 		if (torch && isnan(tv))
 			snprintf(vt, sizeof vt, " %9s", "-");
 		else if (torch)
 			snprintf(vt, sizeof vt, " %8.2fx", tv);
-		printf("  %-26s %-10s %10s %8.0f %8.1fx%s %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, s, vt,
+		printf("  %-26s %-10s %10s %8.0f %9s%s %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, vs, vt,
 		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
 		       x->iterations > 0 && x->iterations < 5 ? "  *" : "", case_contended(x) ? "  C" : "");
 		few |= x->iterations > 0 && x->iterations < 5;
@@ -344,6 +353,7 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	if (few)
 		printf("\n  * few iterations: a slow variant at a large size runs until the minimum time is reached, "
 		       "which may be a single call\n");
+	print_crossovers(c, n);
 	vb_summary_footnotes();
 	if (contended || vb_contended())
 		printf(
@@ -356,6 +366,85 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 	if (vb_doctor_count() > doctor_printed) {
 		printf("\n  doctor, after the run:\n");
 		vb_doctor_print_from(stdout, doctor_printed);
+	}
+}
+
+/* Same op and the same dims but the swept one: one curve. */
+static int same_curve(const bench_case *a, const bench_case *b) {
+	if (a->op != b->op || strcmp(a->sweep_name, b->sweep_name)) return 0;
+	int per_mille, swept = vb_sweep_dim(a->op, a->sweep_name, &per_mille);
+	for (int k = 0; k < vb_op_ndims(a->op); k++)
+		if (a->dim[k] != b->dim[k] && k != swept) return 0;
+	return 1;
+}
+
+/* Per swept curve, where each pair of variants trades places. */
+static void print_crossovers(bench_case *c, int n) {
+	int header = 0;
+	for (int i = 0; i < n; i++) {
+		if (!c[i].sweep_name[0]) continue;
+		int first = 1;
+		for (int j = 0; j < i && first; j++)
+			first = !same_curve(&c[j], &c[i]);
+		if (!first) continue;
+		/* The curve's points in order of the sweep value, and its variants. */
+		double x[64];
+		int np = 0, vis[VB_MAX_VARIANTS], nv = 0;
+		for (int j = i; j < n; j++) {
+			if (!same_curve(&c[j], &c[i])) continue;
+			int seen = 0;
+			for (int q = 0; q < np; q++)
+				seen |= x[q] == c[j].sweep_value;
+			if (!seen && np < 64) x[np++] = c[j].sweep_value;
+			seen = 0;
+			for (int q = 0; q < nv; q++)
+				seen |= vis[q] == c[j].vi;
+			if (!seen) vis[nv++] = c[j].vi;
+		}
+		for (int a = 1; a < np; a++)
+			for (int b = a; b > 0 && x[b - 1] > x[b]; b--) {
+				double t = x[b];
+				x[b] = x[b - 1], x[b - 1] = t;
+			}
+		double t[VB_MAX_VARIANTS][64];
+		for (int v = 0; v < nv; v++)
+			for (int q = 0; q < np; q++) {
+				t[v][q] = NAN;
+				for (int j = i; j < n; j++)
+					if (same_curve(&c[j], &c[i]) && c[j].vi == vis[v] && c[j].sweep_value == x[q])
+						t[v][q] = c[j].time_us;
+			}
+		/* the curve's fixed dims: all but the swept one */
+		char d[256] = "";
+		int per_mille, swept = vb_sweep_dim(c[i].op, c[i].sweep_name, &per_mille);
+		for (int k = 0, at = 0; k < vb_op_ndims(c[i].op) && at < (int)sizeof d; k++)
+			if (k != swept)
+				at += snprintf(d + at, sizeof d - (size_t)at, "%s%s=%lld", at ? "," : "",
+				               c[i].op->dims[k], (long long)c[i].dim[k]);
+		/* the loop variant's speedups are in the table; these pairs are the faster forms */
+		for (int a = 0; a < nv; a++)
+			for (int b = a + 1; b < nv; b++) {
+				if (!strcmp(c[i].op->variants[vis[a]].name, "loop") ||
+				    !strcmp(c[i].op->variants[vis[b]].name, "loop"))
+					continue;
+				double xc[8];
+				int k = vb_crossover(x, t[a], t[b], np, xc, 8);
+				if (!k) continue;
+				if (!header)
+					printf("\n  crossovers (where two variants trade places along a sweep):\n");
+				header = 1;
+				const char *na = c[i].op->variants[vis[a]].name, *nb = c[i].op->variants[vis[b]].name;
+				printf("    %s (%s): %s vs %s at %s =", c[i].op->name, d, na, nb, c[i].sweep_name);
+				for (int q = 0; q < k; q++)
+					printf("%s %.3g", q ? "," : "", xc[q]);
+				/* which is faster below the first crossing */
+				int below = -1;
+				for (int q = 0; q < np && below < 0; q++)
+					if (t[a][q] > 0 && t[b][q] > 0 && t[a][q] != t[b][q])
+						below = t[a][q] < t[b][q] ? a : b;
+				if (below >= 0) printf(" (%s faster below)", c[i].op->variants[vis[below]].name);
+				printf("\n");
+			}
 	}
 }
 
@@ -432,7 +521,7 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_opt opts[] = {{"op", 1, NULL},          {"variant", 1, NULL},     {"dims", 1, NULL},
 	                 {"seed", 1, NULL},        {"quick", 0, NULL},       {"quiet", 0, NULL},
 	                 {"out", 1, NULL},         {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL},
-	                 {"repetitions", 1, NULL}, {"blas-core", 1, NULL}};
+	                 {"repetitions", 1, NULL}, {"blas-core", 1, NULL},   {"sweep", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos, nrest;
@@ -443,6 +532,7 @@ int vb_cmd_run(int argc, char **argv) {
 	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
 	s.quick = opts[4].value != NULL;
 	s.quiet = opts[5].value != NULL;
+	s.sweep = vb_opt_get(opts, NOPTS, "sweep");
 	const char *out = vb_mpi_rank() == 0 ? opts[6].value : NULL; /* rank 0 writes */
 	if (out) probe_writable(out);
 	const char *reps_s = vb_opt_get(opts, NOPTS, "repetitions");
@@ -534,6 +624,8 @@ int vb_cmd_run(int argc, char **argv) {
 			x->seed = s.seed;
 			x->ratio = ratio[v];
 			memcpy(x->dim, cases[i].dim, sizeof x->dim);
+			memcpy(x->sweep_name, cases[i].sweep_name, sizeof x->sweep_name);
+			x->sweep_value = cases[i].sweep_value;
 			char d[200];
 			vb_dims_format(x->op, x->dim, '/', d, sizeof d);
 			snprintf(x->name, sizeof x->name, "%s/%s/%s", x->op->name, x->op->variants[v].name, d);

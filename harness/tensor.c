@@ -122,7 +122,9 @@ static double wide_value(uint64_t key, int64_t row, uint64_t r) {
 	return offset + ((r & 1) ? -1.0 : 1.0) * (0.8 + 7.2 * unit24(r));
 }
 
-static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, const vb_fill_opts *o) {
+/* density_pm: nonzeros per mille of a VB_FILL_SPARSE fill. */
+static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64_t key, const vb_fill_opts *o,
+                        int64_t density_pm) {
 	int64_t n = rows * cols;
 	double scale = o->scale;
 	if (f == VB_FILL_ONEHOT_ROW || f == VB_FILL_ONEHOT_COL) {
@@ -147,7 +149,7 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 			double u = unit24(r), sign = (r & 1) ? -1.0 : 1.0;
 			/* one fixed nonzero per row, so no row is all zeros */
 			int fixed = i % cols == (i / cols) % cols;
-			int sparse_zero = (r >> 8) % 10 != 0 && !fixed;
+			int sparse_zero = (int64_t)((r >> 8) % 1000) >= density_pm && !fixed;
 			double v;
 			if (o->mode == VB_MODE_EXACT &&
 			    (f == VB_FILL_SIGNED || f == VB_FILL_POS || f == VB_FILL_SPARSE)) {
@@ -165,6 +167,7 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 			case VB_FILL_PROB: v = 0.02 + 0.96 * u; break;
 			case VB_FILL_LOGIT_BIG: v = sign * (100.0 + 900.0 * u); break;
 			case VB_FILL_SPARSE: v = sparse_zero ? 0 : sign * (0.1 + 0.9 * u) * scale; break;
+			case VB_FILL_INIT: v = sign * (0.1 + 0.9 * u) * scale / sqrt((double)cols); break;
 			default: v = sign * (0.1 + 0.9 * u) * scale; break;
 			}
 			x[i] = (double)(float)v;
@@ -182,7 +185,10 @@ static void fill_one(vb_tensors *ts, const vb_op *keyop, int ti, uint64_t seed, 
 	int64_t r, c;
 	tensor_shape(ts->op, ti, ts->dim, &r, &c);
 	const vb_tensor *t = &ts->op->tensors[ti];
-	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), o);
+	int64_t density_pm = 100;
+	for (int k = 0; k < vb_op_ndims(ts->op); k++)
+		if (!strcmp(ts->op->dims[k], "density_pm")) density_pm = ts->dim[k];
+	fill_tensor(ts->ptr[ti], r, c, t->fill, fill_key(seed, keyop->name, t->name), o, density_pm);
 }
 
 void vb_fill_fwd_inputs(vb_tensors *f, const vb_op *op, uint64_t seed, const vb_fill_opts *o) {

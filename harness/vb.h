@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 24, VB_MAX_SIZES = 8 };
+enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 24, VB_MAX_SIZES = 8, VB_MAX_SWEEP = 16 };
 
 /* Storage type of a variant's tensors. The harness converts the seeded
  * float64 inputs to it and the outputs back, so every variant is checked
@@ -31,7 +31,12 @@ typedef enum {
 	VB_FILL_ONEHOT_ROW, /* each row one-hot: labels, examples in rows */
 	VB_FILL_ONEHOT_COL, /* each column one-hot: labels, examples in columns */
 	VB_FILL_LOGIT_BIG,  /* +-[100, 1000): logits that overflow exp */
-	VB_FILL_SPARSE,     /* about 90% exact zeros, else +-[0.1, 1); every row has a nonzero */
+	/* Exact zeros, else +-[0.1, 1); every row has a nonzero. The density of
+	 * nonzeros is the op's dim "density_pm" (per mille) when it has one, else 10%. */
+	VB_FILL_SPARSE,
+	/* +-[0.1, 1) / sqrt(cols): weights as training starts (cols the fan-in),
+	 * so activations stay O(1) over many steps. */
+	VB_FILL_INIT,
 } vb_fill;
 
 /* Tensor shape entries: a dim index, or one of these. */
@@ -78,6 +83,10 @@ typedef struct {
 	 * timed with an iteration count all ranks agree on, available only when
 	 * launched by mpirun. */
 	int distributed;
+	/* An instruction set the variant needs beyond the build's ("avx512bf16",
+	 * "avx512fp16"), checked on the running CPU: where it is missing the
+	 * variant is listed unavailable and never called. NULL: none. */
+	const char *cpu_feature;
 } vb_variant;
 
 /* How an op takes the checker's extra input sets (vecbench check runs each
@@ -94,8 +103,17 @@ typedef struct vb_op {
 	const char *seed;    /* the seed section the op comes from */
 	const char *summary; /* one line of math */
 	const char *dims[VB_MAX_DIMS];
-	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sweep; zero row ends */
-	vb_tensor tensors[VB_MAX_TENSORS];        /* name NULL ends */
+	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sizes; zero row ends */
+	/* A default sweep of one dim: every size above runs at each value (the
+	 * size's own value of that dim is replaced), and the results record the
+	 * point (sweep_dim, sweep_value) so the plots draw the curve. values[0]
+	 * 0: none. A dim named "<x>_pm" is a fraction in per mille, recorded as
+	 * <x> = value / 1000. */
+	struct {
+		int8_t dim;
+		int64_t values[VB_MAX_SWEEP]; /* zero ends */
+	} sweep;
+	vb_tensor tensors[VB_MAX_TENSORS]; /* name NULL ends */
 	double (*flops)(const int64_t *dim);
 	double (*bytes)(const int64_t *dim); /* compulsory traffic of float32 storage */
 	vb_fn oracle;                        /* float64 */
@@ -138,6 +156,13 @@ static inline double vb_exact_dense(const int64_t *dim) {
 /* CPU mixed precision: bfloat16 storage, float32 arithmetic; u from dtype. */
 #define VB_VEC_BF16(f)                                                                                                 \
 	{ .name = "vec_bf16", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3 }
+/* The same storage with the CPU's bf16 dot-product instructions (AVX512_BF16:
+ * exact bf16 products, float32 sums): the same bound as VB_VEC_BF16. */
+#define VB_VEC_BF16DP(f)                                                                                               \
+	{                                                                                                              \
+		.name = "vec_bf16dp", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3,   \
+		.cpu_feature = "avx512bf16"                                                                            \
+	}
 #define VB_CUDA_LOOP(f)                                                                                                \
 	{ .name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
 #define VB_CUDA_VEC(f)                                                                                                 \
@@ -178,6 +203,16 @@ void *vb_scratch(const vb_call *c, size_t bytes);
  * bytes all ranks together move per step by the algorithm's count
  * (harness/mpi.c turns them into counters). */
 void vb_dist_record(double compute_s, double comm_s, double bytes);
+
+/* A kernel that calls other kernels in a loop (an epoch of steps) releases
+ * their scratch after each: every step then reuses the same blocks, and the
+ * peak workspace is one step's. */
+typedef struct {
+	int blocks;
+	size_t live;
+} vb_scratch_mark;
+vb_scratch_mark vb_scratch_save(const vb_call *c);
+void vb_scratch_release(const vb_call *c, vb_scratch_mark m);
 
 /* Checked allocation; dies with file:line on failure. */
 void *vb_xmalloc_at(size_t bytes, const char *file, int line);

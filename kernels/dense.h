@@ -15,6 +15,8 @@ void dense_bwd_cm_vec(const vb_call *c);
 /* bfloat16 storage, float32 arithmetic (cblas_sgemm on widened blocks). */
 void dense_fwd_vec_bf16(const vb_call *c);
 void dense_bwd_vec_bf16(const vb_call *c);
+/* bfloat16 storage and AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c). */
+void dense_fwd_vec_bf16dp(const vb_call *c);
 
 VB_WEAK_KERNEL(dense_fwd_cuda_loop);
 VB_WEAK_KERNEL(dense_fwd_cuda_vec);

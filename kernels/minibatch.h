@@ -18,6 +18,8 @@ void linreg_sgd_epoch_vec(const vb_call *c);
 
 VB_WEAK_KERNEL(linreg_sgd_epoch_cuda_loop);
 VB_WEAK_KERNEL(linreg_sgd_epoch_cuda_vec);
+VB_WEAK_KERNEL(mlp_sgd_epoch_cuda_loop); /* mlp_train_step's per batch */
+VB_WEAK_KERNEL(mlp_sgd_epoch_cuda_vec);
 
 #ifdef __cplusplus
 }

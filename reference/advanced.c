@@ -1,7 +1,9 @@
 /* Advanced techniques, the way the textbook writes them: one loop per index.
  *
- * Sparse weights:  Z = X W^T + b           X m*d, W h*d (~90% zeros), b 1*h
- *   The loop multiplies every zero of W; vec_csr skips them.
+ * Sparse weights:  Z = X W^T + b           X m*d, W h*d (density_pm per mille nonzero), b 1*h
+ *   The dense loop and vec multiply every zero of W; loop_csr and vec_csr
+ *   skip them. The op sweeps the density, so the summary shows where CSR
+ *   stops paying.
  * Matmul order:    Z = (X U^T) V^T         X m*d, U r*d, V h*r (a rank-r layer)
  *   X U^T first costs 2mr(d + h); forming V U first costs 2hrd + 2mdh, about
  *   dh / (r(d + h)) times more when r << d, h. Same Z either way.
@@ -14,9 +16,39 @@
 /* ---- sparse weights ---- */
 
 enum { M, D, H, R };
+enum { DENSITY_PM = 3 }; /* sparse_dense_fwd's fourth dim */
 
 /* The oracle, loop, vec and cuda variants are dense_fwd's: the same
- * product, blind to the zeros. Only vec_csr knows W is sparse. */
+ * product, blind to the zeros (they ignore the density dim). loop_csr and
+ * vec_csr know W is sparse. */
+
+/* W to CSR, then one loop per index over the nonzeros only: the textbook's
+ * sparse product. The CSR build is part of the call, as in vec_csr. */
+static void sparse_dense_fwd_loop_csr(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
+	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
+	float *Z = c->t[3];
+	int64_t nnz = 0;
+	for (int64_t j = 0; j < h * d; j++)
+		nnz += W[j] != 0.0f;
+	int64_t *ptr = vb_scratch(c, sizeof(int64_t) * (size_t)(h + 1));
+	float *val = vb_scratch(c, sizeof(float) * (size_t)(nnz > 0 ? nnz : 1));
+	int64_t *col = vb_scratch(c, sizeof(int64_t) * (size_t)(nnz > 0 ? nnz : 1));
+	int64_t p = 0;
+	for (int64_t j = 0; j < h; j++) { /* for each unit: its nonzero weights */
+		ptr[j] = p;
+		for (int64_t k = 0; k < d; k++)
+			if (W[j * d + k] != 0.0f) val[p] = W[j * d + k], col[p++] = k;
+	}
+	ptr[h] = p;
+	for (int64_t i = 0; i < m; i++)           /* for each example */
+		for (int64_t j = 0; j < h; j++) { /* for each unit */
+			float z = b[j];
+			for (int64_t q = ptr[j]; q < ptr[j + 1]; q++)
+				z += X[i * d + col[q]] * val[q];
+			Z[i * h + j] = z;
+		}
+}
 
 /* ---- matmul order (low-rank layer) ---- */
 
@@ -72,10 +104,11 @@ static void lowrank_fwd_loop(const vb_call *c) {
 /* ---- descriptors ---- */
 
 /* The useful work, 2 m nnz + mh, with nnz the expected nonzeros of the
- * VB_FILL_SPARSE fill (one fixed per row, 10% of the rest): dense loop and
- * vec multiply the zeros too, and their low GFLOP/s on this count says so. */
+ * VB_FILL_SPARSE fill (one fixed per row, density_pm per mille of the rest):
+ * dense loop and vec multiply the zeros too, and their low GFLOP/s on this
+ * count says so. */
 static double sparse_flops(const int64_t *n) {
-	double nnz = n[H] * (1 + 0.1 * (n[D] - 1));
+	double nnz = n[H] * (1 + n[DENSITY_PM] * 1e-3 * (n[D] - 1));
 	return 2.0 * n[M] * nnz + n[M] * n[H];
 }
 /* W is an input in dense storage: all of it is read. */
@@ -97,10 +130,13 @@ const vb_op sparse_dense_fwd = {
     .name = "sparse_dense_fwd",
     .family = "advanced",
     .seed = "advanced techniques",
-    .summary = "Z = X W^T + b, W ~90% zeros; flops count the useful 2 m nnz(W) (loop and vec multiply the zeros too)",
-    .dims = {"m", "d", "h"},
-    /* A training-sized layer, and the largest one whose scalar loop stays near 0.5 s per call. */
-    .sizes = {{128, 256, 128}, {256, 784, 256}, {512, 1024, 512}},
+    .summary = "Z = X W^T + b, W density_pm per mille nonzero; flops count the useful 2 m nnz(W) (loop and vec "
+               "multiply the zeros too)",
+    .dims = {"m", "d", "h", "density_pm"},
+    /* A training-sized layer, and the largest one whose scalar loop stays near 0.5 s per call;
+     * each at the densities of the sweep (the 100 here: 10%, for --dims without density_pm). */
+    .sizes = {{128, 256, 128, 100}, {256, 784, 256, 100}, {512, 1024, 512, 100}},
+    .sweep = {.dim = DENSITY_PM, .values = {1, 10, 50, 100, 250, 500}},
     .tensors = {{"X", VB_IN, M, D}, {"W", VB_IN, H, D, VB_FILL_SPARSE}, {"b", VB_IN, VB_ONE, H}, {"Z", VB_OUT, M, H}},
     .flops = sparse_flops,
     .bytes = sparse_bytes,
@@ -109,6 +145,7 @@ const vb_op sparse_dense_fwd = {
     .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_fwd_loop),
                  VB_VEC(dense_fwd_vec),
+                 {.name = "loop_csr", .fn = sparse_dense_fwd_loop_csr, .dtype = VB_F32},
                  {.name = "vec_csr", .fn = sparse_dense_fwd_vec_csr, .dtype = VB_F32},
                  VB_CUDA_LOOP(dense_fwd_cuda_loop),
                  VB_CUDA_VEC(dense_fwd_cuda_vec)},

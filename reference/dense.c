@@ -228,6 +228,7 @@ const vb_op dense_fwd = {
                  VB_VEC(dense_fwd_vec),
                  {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
                  VB_VEC_BF16(dense_fwd_vec_bf16),
+                 VB_VEC_BF16DP(dense_fwd_vec_bf16dp),
                  VB_CUDA_LOOP(dense_fwd_cuda_loop),
                  VB_CUDA_VEC(dense_fwd_cuda_vec),
                  VB_CUDA_TF32(dense_fwd_cuda_tf32),

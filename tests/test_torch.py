@@ -45,6 +45,9 @@ FWD = {
     "dense_fwd_cm": lambda t, d: {"Z": t["W"] @ t["X"] + t["b"]},
     "sparse_dense_fwd": lambda t, d: {"Z": torch.sparse.mm(t["W"].to_sparse(), t["X"].T).T + t["b"]},
     "lowrank_fwd": lambda t, d: {"Z": (t["X"] @ t["U"].T) @ t["V"].T},
+    "layout_fwd": lambda t, d: {"Z": t["X"] @ t["Wt"] + t["b"]},
+    **{f"matchain{n}_fwd": (lambda n: lambda t, d: {"Z": torch.linalg.multi_dot([t[f"A{i}"] for i in range(1, n + 1)])})(n)
+       for n in range(3, 7)},
     "dense_act_fwd": lambda t, d: {"A": torch.relu(t["X"] @ t["W"].T + t["b"])},
     "bias_add": lambda t, d: {"Y": t["Z"] + t["b"]},
     "bias_add_cm": lambda t, d: {"Y": t["Z"] + t["b"]},
@@ -90,6 +93,17 @@ def mlp_train_step(t, d):
     return {k: p[k] - 0.01 * p[k].grad for k in names}
 
 
+def mlp_sgd_epoch(t, d):
+    names = ("W1", "b1", "W2", "b2", "W3", "b3")
+    p = {k: t["in_" + k] for k in names}
+    for s in range(0, d["m"], d["b"]):
+        batch = {"X": t["X"][s:s + d["b"]], "Y": t["Y"][s:s + d["b"]]}
+        q = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+        mlp_loss({**q, **batch}, {"m": len(batch["X"])}).backward()
+        p = {k: q[k] - 0.01 * q[k].grad for k in names}
+    return p
+
+
 def linreg_sgd_epoch(t, d):
     X, y, theta = t["X"], t["y"].reshape(-1), t["theta0"].reshape(-1)
     for s in range(0, d["m"], d["b"]):
@@ -108,9 +122,11 @@ CUSTOM = {
     "dense_act_bwd": dense_act_bwd,
     "mlp_train_step": mlp_train_step,
     "linreg_sgd_epoch": linreg_sgd_epoch,
+    "mlp_sgd_epoch": mlp_sgd_epoch,
 }
 # Dims that are not all n: mini-batches smaller than the epoch, the last one shorter.
-DIMS = {"linreg_sgd_epoch": lambda n: {"m": n, "d": n, "b": max(1, n // 2)}}
+DIMS = {"linreg_sgd_epoch": lambda n: {"m": n, "d": n, "b": max(1, n // 2)},
+        "mlp_sgd_epoch": lambda n: {"m": n, "d": n, "h1": n, "h2": n, "k": n, "b": max(1, n // 2)}}
 
 
 def run(*args):

@@ -60,3 +60,33 @@ VB_CUBLAS_VARIANT(linreg_sgd_epoch_cuda_vec) {
 		vb_gemv_rm(c, true, bs, d, -(float)LINREG_SGD_LR / (float)bs, X + s * d, d, r, 1.0f, theta);
 	}
 }
+
+/* ---- one epoch of the MLP: mlp_train_step's GPU variants per batch ---- */
+
+extern "C" void mlp_train_step_cuda_loop(const vb_call *c);
+extern "C" void mlp_train_step_cuda_vec(const vb_call *c);
+
+enum { E_M, E_D, E_H1, E_H2, E_K, E_B };
+
+/* reference/mlp_epoch.c's each_batch on device pointers. */
+static void mlp_epoch(const vb_call *c, void (*step)(const vb_call *)) {
+	int64_t m = c->dim[E_M], d = c->dim[E_D], k = c->dim[E_K], b = c->dim[E_B];
+	int64_t dim[VB_MAX_DIMS] = {0};
+	for (int i = 0; i <= E_K; i++)
+		dim[i] = c->dim[i];
+	void *t[8];
+	for (int i = 0; i < 8; i++)
+		t[i] = c->t[i];
+	const vb_call sub = {dim, t, c->ws};
+	for (int64_t s = 0; s < m; s += b) {
+		dim[E_M] = m - s < b ? m - s : b;
+		t[0] = (float *)c->t[0] + s * d;
+		t[1] = (float *)c->t[1] + s * k;
+		vb_cuda_scratch_mark mark = vb_cuda_scratch_save(c);
+		step(&sub);
+		vb_cuda_scratch_release(c, mark);
+	}
+}
+
+VB_CUDA_VARIANT(mlp_sgd_epoch_cuda_loop) { mlp_epoch(c, mlp_train_step_cuda_loop); }
+VB_CUDA_VARIANT(mlp_sgd_epoch_cuda_vec) { mlp_epoch(c, mlp_train_step_cuda_vec); }

@@ -58,6 +58,14 @@ const char *vb_cublas_unavailable(void);
  * reused by the next call, so timed iterations do not allocate. Contents
  * are undefined (poisoned with NaN bytes when first allocated). */
 void *vb_cuda_scratch(const vb_call *c, size_t bytes);
+/* A variant that calls other variants in a loop (an epoch of steps) releases
+ * their scratch after each, as vb_scratch_save/release do on the host. */
+struct vb_cuda_scratch_mark {
+	int blocks;
+	size_t live;
+};
+vb_cuda_scratch_mark vb_cuda_scratch_save(const vb_call *c);
+void vb_cuda_scratch_release(const vb_call *c, vb_cuda_scratch_mark m);
 
 /* The cuBLAS handle shared by all variants (default stream, default math,
  * its workspace counted in gpu_peak_bytes of the variants that use it).

@@ -1,0 +1,46 @@
+/* Matrix chains on the GPU (reference/matchain.c has the math), both left to
+ * right: cuda_loop a thread per output element with a scalar loop, one
+ * launch per product; cuda_vec cuBLAS per product. */
+#include "vb_cuda.cuh"
+
+/* C (m x n) = A (m x k) B (k x n), a thread per element of C. */
+static __global__ void chain_matmul(const float *A, const float *B, float *C, int64_t m, int64_t k, int64_t n) {
+	int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+	if (t >= m * n) return;
+	int64_t r = t / n, col = t % n;
+	float z = 0;
+	for (int64_t q = 0; q < k; q++)
+		z += A[r * k + q] * B[q * n + col];
+	C[t] = z;
+}
+
+static void chain_ltr(const vb_call *c, int n, bool blas) {
+	const int64_t *p = c->dim;
+	int64_t widest = 0;
+	for (int k = 2; k < n; k++)
+		widest = p[k] > widest ? p[k] : widest;
+	float *buf[2] = {(float *)vb_cuda_scratch(c, sizeof(float) * (size_t)(p[0] * widest)),
+	                 (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)(p[0] * widest))};
+	const float *T = (const float *)c->t[0];
+	for (int k = 1; k < n; k++) {
+		float *out = k == n - 1 ? (float *)c->t[n] : buf[k % 2];
+		const float *A = (const float *)c->t[k];
+		if (blas) {
+			vb_gemm_rm(c, VB_GEMM_F32, false, false, p[0], p[k + 1], p[k], 1.0f, T, p[k], A, p[k + 1], 0.0f,
+			           out, p[k + 1]);
+		} else {
+			chain_matmul<<<vb_blocks(p[0] * p[k + 1]), VB_THREADS>>>(T, A, out, p[0], p[k], p[k + 1]);
+			VB_LAUNCH_CHECK();
+		}
+		T = out;
+	}
+}
+
+VB_CUDA_VARIANT(matchain3_fwd_cuda_loop) { chain_ltr(c, 3, false); }
+VB_CUDA_VARIANT(matchain4_fwd_cuda_loop) { chain_ltr(c, 4, false); }
+VB_CUDA_VARIANT(matchain5_fwd_cuda_loop) { chain_ltr(c, 5, false); }
+VB_CUDA_VARIANT(matchain6_fwd_cuda_loop) { chain_ltr(c, 6, false); }
+VB_CUDA_VARIANT(matchain3_fwd_cuda_vec) { chain_ltr(c, 3, true); }
+VB_CUDA_VARIANT(matchain4_fwd_cuda_vec) { chain_ltr(c, 4, true); }
+VB_CUDA_VARIANT(matchain5_fwd_cuda_vec) { chain_ltr(c, 5, true); }
+VB_CUDA_VARIANT(matchain6_fwd_cuda_vec) { chain_ltr(c, 6, true); }
