@@ -13,6 +13,7 @@
 
 #include "bench_shim.h"
 #include "cli.h"
+#include "gemm.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -410,6 +411,10 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_inject_validate(&s, cases, ncases);
 	vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
 	vb_calibration_print(&calib);
+	vb_gemm_calibrate(); /* which GEMM backend `vec` uses: before the checks */
+	char gemm_line[512];
+	vb_gemm_describe(gemm_line, sizeof gemm_line);
+	printf("gemm backend: %s\n", gemm_line);
 	bench_case *bc = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *bc);
 	const char **failed = calloc((size_t)ncases * VB_MAX_VARIANTS, sizeof *failed);
 	if (!bc || !failed) vb_die(VB_EXIT_USAGE, "out of memory");

@@ -16,6 +16,14 @@ void dense_bwd_cm_vec(const vb_call *c);
 void dense_fwd_vec_bf16(const vb_call *c);
 void dense_bwd_vec_bf16(const vb_call *c);
 
+/* The same on a named GEMM backend (kernels/gemm.h); NULL when not built in. */
+void dense_fwd_vec_openblas(const vb_call *c);
+void dense_bwd_vec_openblas(const vb_call *c);
+VB_WEAK_KERNEL(dense_fwd_vec_blis);
+VB_WEAK_KERNEL(dense_fwd_vec_dnnl);
+VB_WEAK_KERNEL(dense_bwd_vec_blis);
+VB_WEAK_KERNEL(dense_bwd_vec_dnnl);
+
 VB_WEAK_KERNEL(dense_fwd_cuda_loop);
 VB_WEAK_KERNEL(dense_fwd_cuda_vec);
 VB_WEAK_KERNEL(dense_fwd_cm_cuda_loop);

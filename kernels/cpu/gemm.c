@@ -1,0 +1,168 @@
+/* GEMM backend dispatch and the choice of `vec`'s backend (kernels/gemm.h). */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemm.h"
+#include "vmath.h"
+
+VF_INLINE vf relu_vf(vf z) { return vf_max(z, vf_set1(0.0f)); }
+VF_INLINE vf add_vf(vf z, vf b) { return z + b; }
+VF_INLINE vf add_relu_vf(vf z, vf b) { return vf_max(z + b, vf_set1(0.0f)); }
+
+static const char *const names[VB_GEMM_COUNT] = {"openblas", "blis", "dnnl"};
+
+const char *vb_gemm_name(vb_gemm_backend be) { return names[be]; }
+
+const char *vb_gemm_unavailable(vb_gemm_backend be) {
+	switch (be) {
+#ifdef VB_HAVE_BLIS
+	case VB_GEMM_BLIS: return vb_blis_load();
+#else
+	case VB_GEMM_BLIS: return "not built: BLIS (libblis-openmp-dev) not found at build time";
+#endif
+#ifdef VB_HAVE_DNNL
+	case VB_GEMM_DNNL: return vb_dnnl_load();
+#else
+	case VB_GEMM_DNNL: return "not built: oneDNN (libdnnl-dev) not found at build time";
+#endif
+	default: return NULL;
+	}
+}
+
+void vb_sgemm(vb_gemm_backend be, int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
+              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+	switch (be) {
+#ifdef VB_HAVE_BLIS
+	case VB_GEMM_BLIS: vb_sgemm_blis(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc); return;
+#endif
+#ifdef VB_HAVE_DNNL
+	case VB_GEMM_DNNL: vb_sgemm_dnnl(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc); return;
+#endif
+	default:
+		cblas_sgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans, transb ? CblasTrans : CblasNoTrans,
+		            (int)m, (int)n, (int)k, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+	}
+}
+
+/* State of the choice: -1 not yet made. */
+static int chosen = -1;
+static const char *chosen_why = "default (no calibration in this process)";
+static double rate[VB_GEMM_COUNT]; /* GFLOP/s measured by vb_gemm_calibrate, 0: not measured */
+
+static int from_env(void) {
+	const char *e = getenv("VECBENCH_GEMM");
+	if (!e || !*e) return -1;
+	for (int b = 0; b < VB_GEMM_COUNT; b++)
+		if (strcmp(e, names[b]) == 0 && !vb_gemm_unavailable((vb_gemm_backend)b)) return b;
+	fprintf(stderr, "vecbench: VECBENCH_GEMM=%s is not a built-in backend; vec uses openblas\n", e);
+	return VB_GEMM_OPENBLAS;
+}
+
+vb_gemm_backend vb_gemm_for_vec(void) {
+	if (chosen < 0) {
+		int e = from_env();
+		chosen = e >= 0 ? e : VB_GEMM_OPENBLAS;
+		if (e >= 0) chosen_why = "VECBENCH_GEMM";
+	}
+	return (vb_gemm_backend)chosen;
+}
+
+static double now(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best of `reps` calls, in seconds, after one warm-up call. */
+static double best_time(vb_gemm_backend be, int64_t m, int64_t n, int64_t k, const float *A, const float *B, float *C,
+                        int reps) {
+	double best = 1e30;
+	for (int r = 0; r <= reps; r++) {
+		double t0 = now();
+		vb_sgemm(be, 0, 1, m, n, k, 1.0f, A, k, B, k, 0.0f, C, n);
+		double t = now() - t0;
+		if (r && t < best) best = t;
+	}
+	return best;
+}
+
+void vb_gemm_calibrate(void) {
+	if (from_env() >= 0) {
+		vb_gemm_for_vec();
+		return;
+	}
+	/* A training shape (the dense layer's m=256, d=784, h=256) and a large
+	 * one; a backend's score is the sum of its two best times. */
+	static const int64_t shapes[2][3] = {{256, 256, 784}, {1024, 1024, 1024}};
+	size_t most = 1024 * 1024;
+	float *A = malloc(sizeof(float) * most), *B = malloc(sizeof(float) * most), *C = malloc(sizeof(float) * most);
+	if (!A || !B || !C) {
+		free(A), free(B), free(C);
+		return; /* keep the default */
+	}
+	for (size_t i = 0; i < most; i++)
+		A[i] = B[i] = (float)(i % 17) * 0.0625f - 0.5f;
+	double best = 1e30;
+	for (int b = 0; b < VB_GEMM_COUNT; b++) {
+		if (vb_gemm_unavailable((vb_gemm_backend)b)) continue;
+		double t = 0, flops = 0;
+		for (int s = 0; s < 2; s++) {
+			t += best_time((vb_gemm_backend)b, shapes[s][0], shapes[s][1], shapes[s][2], A, B, C, 3);
+			flops += 2.0 * (double)(shapes[s][0] * shapes[s][1] * shapes[s][2]);
+		}
+		rate[b] = flops / t * 1e-9;
+		if (t < best) best = t, chosen = b;
+	}
+	chosen_why = "fastest in this run's calibration (sgemm 256x256x784 + 1024^3)";
+	free(A), free(B), free(C);
+}
+
+void vb_gemm_describe(char *buf, size_t len) {
+	vb_gemm_backend be = vb_gemm_for_vec();
+	int n = snprintf(buf, len, "vec=%s (%s)", names[be], chosen_why);
+	for (int b = 0; b < VB_GEMM_COUNT && n > 0 && (size_t)n < len; b++) {
+		const char *why = vb_gemm_unavailable((vb_gemm_backend)b);
+		if (why)
+			n += snprintf(buf + n, len - (size_t)n, "; %s %s", names[b], why);
+		else if (rate[b] > 0)
+			n += snprintf(buf + n, len - (size_t)n, "; %s %.1f GFLOP/s", names[b], rate[b]);
+	}
+}
+
+/* ---- the dense layer and its bias gradient ---- */
+
+void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, const float *A, const float *W,
+                    const float *b, float *Z, int relu) {
+	int big = m * out >= VF_PAR_MIN;
+	if (be == VB_GEMM_OPENBLAS) {
+		/* OpenBLAS zeroes C in a pass of its own when beta = 0, so the bias
+		 * broadcast costs nothing more and beta = 1 adds the product onto it. */
+		VF_PAR_FOR(big, i, 0, m, 1, { memcpy(Z + i * out, b, sizeof(float) * (size_t)out); });
+		vb_sgemm(be, 0, 1, m, out, in, 1.0f, A, in, W, in, 1.0f, Z, out);
+		if (relu) VF_PAR_FOR(big, i, 0, m, 1, { vf_map1(Z + i * out, Z + i * out, out, relu_vf); });
+		return;
+	}
+	/* BLIS and oneDNN write C without reading it when beta = 0: one pass
+	 * after the GEMM adds the bias and applies the activation. */
+	vb_sgemm(be, 0, 1, m, out, in, 1.0f, A, in, W, in, 0.0f, Z, out);
+	if (relu)
+		VF_PAR_FOR(big, i, 0, m, 1, { vf_map2(Z + i * out, Z + i * out, b, out, add_relu_vf); });
+	else
+		VF_PAR_FOR(big, i, 0, m, 1, { vf_map2(Z + i * out, Z + i * out, b, out, add_vf); });
+}
+
+void vb_column_sums(const float *G, int64_t m, int64_t n, float *db) {
+	/* Whole rows added into db: contiguous SIMD; threads over column panels. */
+	enum { PANEL = 512 };
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, j0, 0, n, PANEL, {
+		int64_t w = n - j0 < PANEL ? n - j0 : PANEL;
+		float *s = db + j0;
+		for (int64_t j = 0; j < w; j++)
+			s[j] = 0;
+		for (int64_t i = 0; i < m; i++)
+			vf_map2(s, s, G + i * n + j0, w, add_vf);
+	});
+}
