@@ -39,6 +39,10 @@ void vb_column_sums(const float *G, int64_t m, int64_t n, float *db);
  * opened on first use: the load functions return NULL or why they failed. */
 const char *vb_blis_load(void);
 const char *vb_dnnl_load(void);
+/* vb_dense_layer on oneDNN's matmul primitive (bias and ReLU fused into the
+ * kernel); 0 when oneDNN could not make one, and Z is then untouched. */
+int vb_dense_layer_dnnl(int64_t m, int64_t in, int64_t out, const float *A, const float *W, const float *b, float *Z,
+                        int relu);
 void vb_sgemm_blis(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha, const float *A, int64_t lda,
                    const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 void vb_sgemm_dnnl(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha, const float *A, int64_t lda,

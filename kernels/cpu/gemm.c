@@ -145,6 +145,9 @@ void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, cons
 		if (relu) VF_PAR_FOR(big, i, 0, m, 1, { vf_map1(Z + i * out, Z + i * out, out, relu_vf); });
 		return;
 	}
+#ifdef VB_HAVE_DNNL
+	if (be == VB_GEMM_DNNL && vb_dense_layer_dnnl(m, in, out, A, W, b, Z, relu)) return;
+#endif
 	/* BLIS and oneDNN write C without reading it when beta = 0: one pass
 	 * after the GEMM adds the bias and applies the activation. */
 	vb_sgemm(be, 0, 1, m, out, in, 1.0f, A, in, W, in, 0.0f, Z, out);
