@@ -10,6 +10,8 @@ REPORT ?= results/report.md
 APT_PKGS = cmake make g++ pkg-config libopenblas-openmp-dev libbenchmark-dev libcjson-dev libsleef-dev gnuplot-nox
 # valgrind: `run --count-instructions` (make baseline/compare INSTR=1, the deterministic gate test).
 APT_PKGS += valgrind
+# The GEMM backends beside OpenBLAS (vec_blis, vec_dnnl; `vec` takes the fastest): optional in CMake.
+APT_PKGS += libblis-openmp-dev libdnnl-dev
 
 .PHONY: all deps configure build bench plots test test-valgrind baseline compare clean
 

@@ -38,6 +38,7 @@ void vb_column_sums(const float *G, int64_t m, int64_t n, float *db);
 /* The backends beside OpenBLAS (kernels/cpu/gemm_blis.c, gemm_dnnl.c),
  * opened on first use: the load functions return NULL or why they failed. */
 const char *vb_blis_load(void);
+const char *vb_blis_kernels(void); /* which kernels BLIS was asked for, and why */
 const char *vb_dnnl_load(void);
 /* vb_dense_layer on oneDNN's matmul primitive (bias and ReLU fused into the
  * kernel); 0 when oneDNN could not make one, and Z is then untouched. */

@@ -96,7 +96,7 @@ void vb_gemm_calibrate(void) {
 	}
 	/* A training shape (the dense layer's m=256, d=784, h=256) and a large
 	 * one; a backend's score is the sum of its two best times. */
-	static const int64_t shapes[2][3] = {{256, 256, 784}, {1024, 1024, 1024}};
+	static const int64_t shapes[2][3] = {{256, 256, 784}, {1024, 512, 1024}};
 	size_t most = 1024 * 1024;
 	float *A = malloc(sizeof(float) * most), *B = malloc(sizeof(float) * most), *C = malloc(sizeof(float) * most);
 	if (!A || !B || !C) {
@@ -113,10 +113,10 @@ void vb_gemm_calibrate(void) {
 			t += best_time((vb_gemm_backend)b, shapes[s][0], shapes[s][1], shapes[s][2], A, B, C, 3);
 			flops += 2.0 * (double)(shapes[s][0] * shapes[s][1] * shapes[s][2]);
 		}
-		rate[b] = flops / t * 1e-9;
+		rate[b] = flops / t * 1e-9; /* the shapes' mean rate */
 		if (t < best) best = t, chosen = b;
 	}
-	chosen_why = "fastest in this run's calibration (sgemm 256x256x784 + 1024^3)";
+	chosen_why = "fastest in this run's calibration (sgemm 256x256x784 + 1024x512x1024)";
 	free(A), free(B), free(C);
 }
 
@@ -129,6 +129,10 @@ void vb_gemm_describe(char *buf, size_t len) {
 			n += snprintf(buf + n, len - (size_t)n, "; %s %s", names[b], why);
 		else if (rate[b] > 0)
 			n += snprintf(buf + n, len - (size_t)n, "; %s %.1f GFLOP/s", names[b], rate[b]);
+#ifdef VB_HAVE_BLIS
+		if (b == VB_GEMM_BLIS && !why && n > 0 && (size_t)n < len)
+			n += snprintf(buf + n, len - (size_t)n, " (%s)", vb_blis_kernels());
+#endif
 	}
 }
 

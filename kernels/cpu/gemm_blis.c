@@ -18,11 +18,34 @@
 
 static __typeof__(bli_sgemm_ex) *sgemm_ex;
 static char load_error[256];
+static const char *kernels_note = "BLIS's own choice of kernels";
+
+const char *vb_blis_kernels(void) { return kernels_note; }
+
+/* BLIS 0.9 picks its kernels from the CPU's model; one it does not know
+ * (AMD Zen 4 and 5, which have AVX-512) gets its generic C kernels, 5x slower
+ * here. With AVX-512 (F, DQ, BW, VL: what its skx kernels use) and no
+ * BLIS_ARCH_TYPE of the user's, ask for those before BLIS initialises. */
+static void choose_kernels(void) {
+	if (getenv("BLIS_ARCH_TYPE")) {
+		kernels_note = "BLIS_ARCH_TYPE from the environment";
+		return;
+	}
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+		char id[8];
+		snprintf(id, sizeof id, "%d", (int)BLIS_ARCH_SKX);
+		setenv("BLIS_ARCH_TYPE", id, 0);
+		kernels_note = "skx kernels (the CPU has AVX-512; set by vecbench)";
+	}
+}
 
 const char *vb_blis_load(void) {
 	static int tried;
 	if (!tried) {
 		tried = 1;
+		choose_kernels();
 		void *lib = dlopen(VB_BLIS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
 		if (lib) *(void **)&sgemm_ex = dlsym(lib, "bli_sgemm_ex");
 		if (!sgemm_ex) snprintf(load_error, sizeof load_error, "BLIS not loadable: %s", dlerror());
