@@ -25,11 +25,12 @@ const char *vb_blis_kernels(void) { return kernels_note; }
 /* BLIS 0.9 picks its kernels from the CPU's model; one it does not know
  * (AMD Zen 4 and 5, which have AVX-512) gets its generic C kernels, 5x slower
  * here. With AVX-512 (F, DQ, BW, VL: what its skx kernels use) and no
- * BLIS_ARCH_TYPE of the user's, ask for those before BLIS initialises. */
-static void choose_kernels(void) {
+ * BLIS_ARCH_TYPE of the user's, ask for those while BLIS initialises (it
+ * reads the variable then); returns 1 when it set the variable. */
+static int choose_kernels(void) {
 	if (getenv("BLIS_ARCH_TYPE")) {
 		kernels_note = "BLIS_ARCH_TYPE from the environment";
-		return;
+		return 0;
 	}
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
@@ -38,16 +39,26 @@ static void choose_kernels(void) {
 		snprintf(id, sizeof id, "%d", (int)BLIS_ARCH_SKX);
 		setenv("BLIS_ARCH_TYPE", id, 0);
 		kernels_note = "skx kernels (the CPU has AVX-512; set by vecbench)";
+		return 1;
 	}
+	return 0;
 }
 
 const char *vb_blis_load(void) {
 	static int tried;
 	if (!tried) {
 		tried = 1;
-		choose_kernels();
+		int set = choose_kernels();
 		void *lib = dlopen(VB_BLIS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-		if (lib) *(void **)&sgemm_ex = dlsym(lib, "bli_sgemm_ex");
+		void (*init)(void) = NULL;
+		if (lib) {
+			*(void **)&sgemm_ex = dlsym(lib, "bli_sgemm_ex");
+			*(void **)&init = dlsym(lib, "bli_init");
+		}
+		if (init) init();
+		/* Initialised: the variable has done its work; child processes
+		 * (the instruction counts' valgrind runs) must not inherit it. */
+		if (set) unsetenv("BLIS_ARCH_TYPE");
 		if (!sgemm_ex) snprintf(load_error, sizeof load_error, "BLIS not loadable: %s", dlerror());
 	}
 	return sgemm_ex ? NULL : load_error;
