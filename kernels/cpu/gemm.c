@@ -138,8 +138,10 @@ void vb_gemm_describe(char *buf, size_t len) {
 
 /* ---- the dense layer and its bias gradient ---- */
 
-void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, const float *A, const float *W,
-                    const float *b, float *Z, int relu) {
+/* One block of rows of the layer through a library GEMM and a pass over the
+ * block's output (the bias on OpenBLAS before, the ReLU after). */
+static void dense_rows(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, const float *A, const float *W,
+                       const float *b, float *Z, int relu) {
 	int big = m * out >= VF_PAR_MIN;
 	if (be == VB_GEMM_OPENBLAS) {
 		/* OpenBLAS zeroes C in a pass of its own when beta = 0, so the bias
@@ -149,16 +151,32 @@ void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, cons
 		if (relu) VF_PAR_FOR(big, i, 0, m, 1, { vf_map1(Z + i * out, Z + i * out, out, relu_vf); });
 		return;
 	}
-#ifdef VB_HAVE_DNNL
-	if (be == VB_GEMM_DNNL && vb_dense_layer_dnnl(m, in, out, A, W, b, Z, relu)) return;
-#endif
-	/* BLIS and oneDNN write C without reading it when beta = 0: one pass
-	 * after the GEMM adds the bias and applies the activation. */
+	/* BLIS writes C without reading it when beta = 0: one pass after the
+	 * GEMM adds the bias and applies the activation. */
 	vb_sgemm(be, 0, 1, m, out, in, 1.0f, A, in, W, in, 0.0f, Z, out);
 	if (relu)
 		VF_PAR_FOR(big, i, 0, m, 1, { vf_map2(Z + i * out, Z + i * out, b, out, add_relu_vf); });
 	else
 		VF_PAR_FOR(big, i, 0, m, 1, { vf_map2(Z + i * out, Z + i * out, b, out, add_vf); });
+}
+
+void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, const float *A, const float *W,
+                    const float *b, float *Z, int relu) {
+#ifdef VB_HAVE_DNNL
+	/* oneDNN applies the bias and the ReLU inside its kernel. */
+	if (be == VB_GEMM_DNNL && vb_dense_layer_dnnl(m, in, out, A, W, b, Z, relu)) return;
+#endif
+	/* Elsewhere the pass after the GEMM reads Z back: in blocks of rows of
+	 * about 512 KiB it finds the block still in L2. Each GEMM call packs W
+	 * again, so only while W is small (up to 1 MiB); a large W in one call. */
+	int64_t rows = (int64_t)(1 << 17) / out;
+	int after = relu || be != VB_GEMM_OPENBLAS; /* a pass after the GEMM */
+	if (!after || in * out > (1 << 18) || rows >= m || rows < 64) {
+		dense_rows(be, m, in, out, A, W, b, Z, relu);
+		return;
+	}
+	for (int64_t i0 = 0; i0 < m; i0 += rows)
+		dense_rows(be, m - i0 < rows ? m - i0 : rows, in, out, A + i0 * in, W, b, Z + i0 * out, relu);
 }
 
 void vb_column_sums(const float *G, int64_t m, int64_t n, float *db) {
