@@ -1,11 +1,13 @@
 /* The GEMM backends (kernels/gemm.h): each built-in one computes the same
  * row-major product as a float64 loop, for every transpose case, alpha and
  * beta, at odd sizes; loading BLIS (which exports cblas_sgemm too) leaves
- * vecbench's cblas_sgemm OpenBLAS's; VECBENCH_GEMM picks vec's backend. */
+ * vecbench's cblas_sgemm OpenBLAS's; the calibration picks a built-in
+ * backend and restores the thread counts. */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +68,17 @@ int main(void) {
 	Dl_info info;
 	EXPECT(dladdr((void *)cblas_sgemm, &info) && info.dli_fname && strstr(info.dli_fname, "openblas"),
 	       "cblas_sgemm comes from %s, not OpenBLAS", info.dli_fname ? info.dli_fname : "?");
-	/* VECBENCH_GEMM names vec's backend (read on first use). */
-	setenv("VECBENCH_GEMM", "openblas", 1);
-	EXPECT(vb_gemm_for_vec() == VB_GEMM_OPENBLAS, "VECBENCH_GEMM=openblas not honoured");
+	/* The calibration picks a built-in backend, on one thread, and gives
+	 * back the thread counts it found (ones no default would give). */
+	openblas_set_num_threads(3);
+	omp_set_num_threads(2);
+	vb_gemm_calibrate();
+	EXPECT(!vb_gemm_unavailable(vb_gemm_for_vec()), "calibration picked %s", vb_gemm_name(vb_gemm_for_vec()));
+	EXPECT(openblas_get_num_threads() == 3 && omp_get_max_threads() == 2,
+	       "thread counts not restored: openblas %d, OpenMP %d", openblas_get_num_threads(), omp_get_max_threads());
+	char line[1024];
+	vb_gemm_describe(line, sizeof line);
+	EXPECT(strstr(line, "vec=") && strstr(line, "GFLOP/s"), "context line: %s", line);
+	printf("%s\n", line);
 	return fails != 0;
 }
