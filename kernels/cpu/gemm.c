@@ -22,12 +22,12 @@ const char *vb_gemm_unavailable(vb_gemm_backend be) {
 #ifdef VB_HAVE_BLIS
 	case VB_GEMM_BLIS: return vb_blis_load();
 #else
-	case VB_GEMM_BLIS: return "not built: BLIS (libblis-openmp-dev) not found at build time";
+	case VB_GEMM_BLIS: return "not built: no BLIS (libblis-openmp-dev) at build time, or an AddressSanitizer build";
 #endif
 #ifdef VB_HAVE_DNNL
 	case VB_GEMM_DNNL: return vb_dnnl_load();
 #else
-	case VB_GEMM_DNNL: return "not built: oneDNN (libdnnl-dev) not found at build time";
+	case VB_GEMM_DNNL: return "not built: no oneDNN (libdnnl-dev) at build time, or an AddressSanitizer build";
 #endif
 	default: return NULL;
 	}
