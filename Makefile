@@ -13,6 +13,8 @@ APT_PKGS += valgrind
 # PEERS=1: Debian's PyTorch and NumPy (for /usr/bin/python3), so the torch and numpy
 # variants run; without them those variants are listed unavailable with the reason.
 APT_PKGS += $(if $(PEERS),python3-torch python3-numpy python3-threadpoolctl)
+# The GEMM backends beside OpenBLAS (vec_blis, vec_dnnl; `vec` takes the fastest): optional in CMake.
+APT_PKGS += libblis-openmp-dev libdnnl-dev
 
 # Open MPI: the data-parallel variants (`make bench-mpi`, mpirun -np N build/vecbench run --op dp).
 APT_PKGS += libopenmpi-dev openmpi-bin

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bench_shim.h"
+#include "gemm.h"
 #include "harness.h"
 #include "report.h"
 
@@ -45,7 +46,7 @@ void vb_cpu_model(char *buf, size_t len) {
 	fclose(f);
 }
 
-int vb_context_count(void) { return 9; }
+int vb_context_count(void) { return 10; }
 
 void vb_context_get(int i, const char **key, char *value, size_t len) {
 	const char *omp = getenv("OMP_NUM_THREADS");
@@ -82,6 +83,10 @@ void vb_context_get(int i, const char **key, char *value, size_t len) {
 		*key = "flags";
 		snprintf(value, len, "reference (loop, semi, oracle): %s; kernels/cpu (vec): %s; kernels/cuda: %s",
 		         VB_FLAGS_REFERENCE, VB_FLAGS_KERNELS, VB_FLAGS_CUDA);
+		break;
+	case 8:
+		*key = "gemm_backend";
+		vb_gemm_describe(value, len);
 		break;
 	default:
 		*key = "cuda";

@@ -14,6 +14,7 @@
 #include "bench_shim.h"
 #include "cli.h"
 #include "doctor.h"
+#include "gemm.h"
 #include "prof.h"
 #include "regress.h"
 #include "report.h"
@@ -597,6 +598,10 @@ int vb_cmd_run(int argc, char **argv) {
 	if (vb_mpi_rank() == 0) { /* the other ranks write no results */
 		vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
 		vb_calibration_print(&calib);
+		vb_gemm_calibrate(); /* which GEMM backend `vec` uses: before the checks */
+		char gemm_line[512];
+		vb_gemm_describe(gemm_line, sizeof gemm_line);
+		printf("gemm backend: %s\n", gemm_line);
 		printf("== doctor: what in the stack would falsify the timings (vecbench doctor) ==\n");
 		vb_doctor_check_stack();
 		vb_doctor_check_calibration(calib.sgemm_gflops, calib.fma_gflops, calib.fma_isa);

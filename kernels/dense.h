@@ -18,6 +18,14 @@ void dense_bwd_vec_bf16(const vb_call *c);
 /* bfloat16 storage and AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c). */
 void dense_fwd_vec_bf16dp(const vb_call *c);
 
+/* The same on a named GEMM backend (kernels/gemm.h); NULL when not built in. */
+void dense_fwd_vec_openblas(const vb_call *c);
+void dense_bwd_vec_openblas(const vb_call *c);
+VB_WEAK_KERNEL(dense_fwd_vec_blis);
+VB_WEAK_KERNEL(dense_fwd_vec_dnnl);
+VB_WEAK_KERNEL(dense_bwd_vec_blis);
+VB_WEAK_KERNEL(dense_bwd_vec_dnnl);
+
 VB_WEAK_KERNEL(dense_fwd_cuda_loop);
 VB_WEAK_KERNEL(dense_fwd_cuda_vec);
 VB_WEAK_KERNEL(dense_fwd_cm_cuda_loop);

@@ -8,6 +8,10 @@ void dense_act_fwd_vec(const vb_call *c);
 void dense_act_bwd_vec(const vb_call *c);
 void dense_act_fwd_vec_bf16(const vb_call *c); /* bfloat16 storage, float32 arithmetic */
 
+void dense_act_fwd_vec_openblas(const vb_call *c); /* on a named GEMM backend (kernels/gemm.h) */
+VB_WEAK_KERNEL(dense_act_fwd_vec_blis);
+VB_WEAK_KERNEL(dense_act_fwd_vec_dnnl);
+
 VB_WEAK_KERNEL(dense_act_fwd_cuda_loop);
 VB_WEAK_KERNEL(dense_act_fwd_cuda_vec);
 VB_WEAK_KERNEL(dense_act_fwd_cuda_tf32);

@@ -16,6 +16,9 @@ void mlp_train_step_loop(const vb_call *c);
 void mlp_train_step_loop_autovec(const vb_call *c);
 void mlp_train_step_vec(const vb_call *c);
 void mlp_train_step_vec_1t(const vb_call *c);
+void mlp_train_step_vec_openblas(const vb_call *c); /* on a named GEMM backend (kernels/gemm.h) */
+VB_WEAK_KERNEL(mlp_train_step_vec_blis);
+VB_WEAK_KERNEL(mlp_train_step_vec_dnnl);
 void mlp_train_step_vec_f64(const vb_call *c);
 
 VB_WEAK_KERNEL(mlp_fwd_cuda_loop);

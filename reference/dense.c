@@ -226,6 +226,10 @@ const vb_op dense_fwd = {
     .exact_density = vb_exact_dense,
     .variants = {VB_LOOP(dense_fwd_loop),
                  VB_VEC(dense_fwd_vec),
+                 {.name = "vec_openblas", .fn = dense_fwd_vec_openblas, .dtype = VB_F32},
+                 {.name = "vec_blis", .fn = dense_fwd_vec_blis, .dtype = VB_F32},
+                 {.name = "vec_dnnl", .fn = dense_fwd_vec_dnnl, .dtype = VB_F32},
+
                  {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
                  VB_VEC_BF16(dense_fwd_vec_bf16),
                  VB_VEC_BF16DP(dense_fwd_vec_bf16dp),
@@ -274,9 +278,17 @@ const vb_op dense_bwd = {
     .depth = bwd_depth,
     .fwd = "dense_fwd",
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_bwd_loop), VB_VEC(dense_bwd_vec), VB_VEC_BF16(dense_bwd_vec_bf16),
-                 VB_CUDA_LOOP(dense_bwd_cuda_loop), VB_CUDA_VEC(dense_bwd_cuda_vec), VB_CUDA_TF32(dense_bwd_cuda_tf32),
-                 VB_CUDA_FP16(dense_bwd_cuda_fp16), VB_CUDA_BF16(dense_bwd_cuda_bf16)},
+    .variants = {VB_LOOP(dense_bwd_loop),
+                 VB_VEC(dense_bwd_vec),
+                 {.name = "vec_openblas", .fn = dense_bwd_vec_openblas, .dtype = VB_F32},
+                 {.name = "vec_blis", .fn = dense_bwd_vec_blis, .dtype = VB_F32},
+                 {.name = "vec_dnnl", .fn = dense_bwd_vec_dnnl, .dtype = VB_F32},
+                 VB_VEC_BF16(dense_bwd_vec_bf16),
+                 VB_CUDA_LOOP(dense_bwd_cuda_loop),
+                 VB_CUDA_VEC(dense_bwd_cuda_vec),
+                 VB_CUDA_TF32(dense_bwd_cuda_tf32),
+                 VB_CUDA_FP16(dense_bwd_cuda_fp16),
+                 VB_CUDA_BF16(dense_bwd_cuda_bf16)},
 };
 VB_REGISTER_OP(dense_bwd);
 

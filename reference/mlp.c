@@ -502,6 +502,10 @@ const vb_op mlp_train_step = {
     .variants = {VB_LOOP(mlp_train_step_loop),
                  {.name = "loop_autovec", .fn = mlp_train_step_loop_autovec, .dtype = VB_F32},
                  VB_VEC(mlp_train_step_vec),
+                 {.name = "vec_openblas", .fn = mlp_train_step_vec_openblas, .dtype = VB_F32},
+                 {.name = "vec_blis", .fn = mlp_train_step_vec_blis, .dtype = VB_F32},
+                 {.name = "vec_dnnl", .fn = mlp_train_step_vec_dnnl, .dtype = VB_F32},
+
                  {.name = "vec_1t", .fn = mlp_train_step_vec_1t, .dtype = VB_F32},
                  {.name = "vec_f64", .fn = mlp_train_step_vec_f64, .dtype = VB_F64},
                  VB_CUDA_LOOP(mlp_train_step_cuda_loop),

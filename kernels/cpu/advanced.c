@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include "advanced.h"
+#include "gemm.h"
 #include "vmath.h"
 
 enum { M, D, H, R };
@@ -111,8 +112,9 @@ void lowrank_fwd_vec(const vb_call *c) {
 	const float *X = c->t[0], *U = c->t[1], *V = c->t[2];
 	float *Z = c->t[3];
 	float *T = vb_scratch(c, sizeof(float) * (size_t)m * (size_t)r);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r, d, 1.0f, X, d, U, d, 0.0f, T, r);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, h, r, 1.0f, T, r, V, r, 0.0f, Z, h);
+	vb_gemm_backend be = vb_gemm_for_vec();
+	vb_sgemm(be, 0, 1, m, r, d, 1.0f, X, d, U, d, 0.0f, T, r);
+	vb_sgemm(be, 0, 1, m, h, r, 1.0f, T, r, V, r, 0.0f, Z, h);
 }
 
 /* Wm = V U (h*d), then Z = X Wm^T: 2hrd + 2mdh flops, the full dense layer

@@ -1,9 +1,11 @@
-/* Dense layer, vectorized: one sgemm over the whole batch; the bias is
- * broadcast into the output first so the sgemm accumulates onto it (beta=1). */
+/* Dense layer, vectorized: one sgemm over the whole batch with the bias as
+ * its epilogue (gemm.c's vb_dense_layer), on the backend `vec` uses or the
+ * one the variant names (vec_openblas, vec_blis, vec_dnnl). */
 #include <cblas.h>
 
 #include "bf16.h"
 #include "dense.h"
+#include "gemm.h"
 
 enum { M, D, H };
 
@@ -21,13 +23,18 @@ static void broadcast_col(float *restrict Z, const float *restrict b, int64_t ro
 			Z[i * cols + j] = b[i];
 }
 
-void dense_fwd_vec(const vb_call *c) {
-	int m = (int)c->dim[M], d = (int)c->dim[D], h = (int)c->dim[H];
-	const float *X = c->t[0], *W = c->t[1], *b = c->t[2];
-	float *Z = c->t[3];
-	broadcast_row(Z, b, m, h);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, h, d, 1.0f, X, d, W, d, 1.0f, Z, h);
+static void dense_fwd_on(const vb_call *c, vb_gemm_backend be) {
+	vb_dense_layer(be, c->dim[M], c->dim[D], c->dim[H], c->t[0], c->t[1], c->t[2], c->t[3], 0);
 }
+
+void dense_fwd_vec(const vb_call *c) { dense_fwd_on(c, vb_gemm_for_vec()); }
+void dense_fwd_vec_openblas(const vb_call *c) { dense_fwd_on(c, VB_GEMM_OPENBLAS); }
+#ifdef VB_HAVE_BLIS
+void dense_fwd_vec_blis(const vb_call *c) { dense_fwd_on(c, VB_GEMM_BLIS); }
+#endif
+#ifdef VB_HAVE_DNNL
+void dense_fwd_vec_dnnl(const vb_call *c) { dense_fwd_on(c, VB_GEMM_DNNL); }
+#endif
 
 /* The same in float64 (dgemm), timed beside the float32 one. */
 void dense_fwd_vec_f64(const vb_call *c) {
@@ -48,19 +55,23 @@ void dense_fwd_cm_vec(const vb_call *c) {
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, h, m, d, 1.0f, W, d, X, m, 1.0f, Z, m);
 }
 
-void dense_bwd_vec(const vb_call *c) {
-	int m = (int)c->dim[M], d = (int)c->dim[D], h = (int)c->dim[H];
+static void dense_bwd_on(const vb_call *c, vb_gemm_backend be) {
+	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	const float *X = c->t[0], *W = c->t[1], *dZ = c->t[2];
 	float *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, d, m, 1.0f, dZ, h, X, d, 0.0f, dW, d);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, d, h, 1.0f, dZ, h, W, d, 0.0f, dX, d);
-	/* Column sums: add whole rows so the inner loop is contiguous SIMD. */
-	for (int j = 0; j < h; j++)
-		db[j] = 0;
-	for (int i = 0; i < m; i++)
-		for (int j = 0; j < h; j++)
-			db[j] += dZ[(int64_t)i * h + j];
+	vb_sgemm(be, 1, 0, h, d, m, 1.0f, dZ, h, X, d, 0.0f, dW, d);
+	vb_sgemm(be, 0, 0, m, d, h, 1.0f, dZ, h, W, d, 0.0f, dX, d);
+	vb_column_sums(dZ, m, h, db);
 }
+
+void dense_bwd_vec(const vb_call *c) { dense_bwd_on(c, vb_gemm_for_vec()); }
+void dense_bwd_vec_openblas(const vb_call *c) { dense_bwd_on(c, VB_GEMM_OPENBLAS); }
+#ifdef VB_HAVE_BLIS
+void dense_bwd_vec_blis(const vb_call *c) { dense_bwd_on(c, VB_GEMM_BLIS); }
+#endif
+#ifdef VB_HAVE_DNNL
+void dense_bwd_vec_dnnl(const vb_call *c) { dense_bwd_on(c, VB_GEMM_DNNL); }
+#endif
 
 void dense_bwd_cm_vec(const vb_call *c) {
 	int m = (int)c->dim[M], d = (int)c->dim[D], h = (int)c->dim[H];

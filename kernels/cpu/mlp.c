@@ -1,10 +1,11 @@
-/* The 3-layer MLP, vectorized: GEMMs over the whole batch (OpenBLAS), SIMD
+/* The 3-layer MLP, vectorized: GEMMs over the whole batch (kernels/gemm.h), SIMD
  * elementwise passes, the SGD update fused into the weight-gradient GEMMs
  * (mlp_vec.inc, instantiated for float32 and float64). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
 
+#include "gemm.h"
 #include "mlp.h"
 #include "vmath.h"
 
@@ -24,13 +25,25 @@ static void exp_shifted_f64(double *e, const double *z, double zmax, int64_t n) 
 		e[o] = exp(z[o] - zmax);
 }
 
+/* The GEMM backend of the float32 call in progress: every entry point below
+ * sets it first (the harness calls one kernel at a time). */
+static vb_gemm_backend mlp_backend;
+
+static void mlp_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
+                      const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+	(void)order; /* always row-major */
+	vb_sgemm(mlp_backend, ta == CblasTrans, tb == CblasTrans, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 #define REAL float
-#define GEMM cblas_sgemm
+#define GEMM mlp_sgemm
+#define DENSE_LAYER(...) vb_dense_layer(mlp_backend, __VA_ARGS__)
 #define LOG logf
 #define FN(name) name##_f32
 #include "mlp_vec.inc"
 #undef REAL
 #undef GEMM
+#undef DENSE_LAYER
 #undef LOG
 #undef FN
 
@@ -56,11 +69,13 @@ static activations activations_alloc(const vb_call *c) {
 }
 
 void mlp_fwd_vec(const vb_call *c) {
+	mlp_backend = vb_gemm_for_vec();
 	activations a = activations_alloc(c);
 	((float *)c->t[T_OUT])[0] = forward_f32(c, a.A1, a.A2, a.P, 1);
 }
 
 void mlp_bwd_vec(const vb_call *c) {
+	mlp_backend = vb_gemm_for_vec();
 	activations a = activations_alloc(c);
 	forward_f32(c, a.A1, a.A2, a.P, 0);
 	void *const grads[6] = {c->t[T_OUT],     c->t[T_OUT + 1], c->t[T_OUT + 2],
@@ -75,6 +90,7 @@ void mlp_bwd_vec(const vb_call *c) {
 enum { MLP_MICRO_BATCH = 64 };
 
 void mlp_bwd_vec_accum(const vb_call *c) {
+	mlp_backend = vb_gemm_for_vec();
 	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
 	int64_t dim[VB_MAX_DIMS] = {0};
 	for (int i = 0; i <= K; i++)
@@ -100,7 +116,19 @@ void mlp_bwd_vec_accum(const vb_call *c) {
 	}
 }
 
-void mlp_train_step_vec(const vb_call *c) { train_step_f32(c); }
+static void train_step_on(const vb_call *c, vb_gemm_backend be) {
+	mlp_backend = be;
+	train_step_f32(c);
+}
+
+void mlp_train_step_vec(const vb_call *c) { train_step_on(c, vb_gemm_for_vec()); }
+void mlp_train_step_vec_openblas(const vb_call *c) { train_step_on(c, VB_GEMM_OPENBLAS); }
+#ifdef VB_HAVE_BLIS
+void mlp_train_step_vec_blis(const vb_call *c) { train_step_on(c, VB_GEMM_BLIS); }
+#endif
+#ifdef VB_HAVE_DNNL
+void mlp_train_step_vec_dnnl(const vb_call *c) { train_step_on(c, VB_GEMM_DNNL); }
+#endif
 
 void mlp_train_step_vec_f64(const vb_call *c) { train_step_f64(c); }
 
@@ -111,7 +139,7 @@ void mlp_train_step_vec_1t(const vb_call *c) {
 	int blas_threads = openblas_get_num_threads(), omp_threads = omp_get_max_threads();
 	openblas_set_num_threads(1);
 	omp_set_num_threads(1);
-	train_step_f32(c);
+	train_step_on(c, vb_gemm_for_vec());
 	openblas_set_num_threads(blas_threads);
 	omp_set_num_threads(omp_threads);
 }

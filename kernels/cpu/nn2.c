@@ -2,9 +2,9 @@
  * each layer is one sgemm, the sigmoids are SIMD passes (vmath.h), and
  * the course's per-example accumulation Delta += delta a^T becomes one
  * sgemm Delta = delta^T A over the batch. */
-#include <cblas.h>
 #include <math.h>
 
+#include "gemm.h"
 #include "nn2.h"
 #include "vmath.h"
 
@@ -13,8 +13,7 @@ enum { T_X, T_Y, T_THETA1, T_THETA2, T_OUT };
 
 /* C (m*n) = alpha A B^T, A m*k, B n*k */
 static void sgemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float *A, const float *B, float *C) {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, alpha, A, (int)k, B, (int)k, 0.0f,
-	            C, (int)n);
+	vb_sgemm(vb_gemm_for_vec(), 0, 1, m, n, k, alpha, A, k, B, k, 0.0f, C, n);
 }
 
 /* A2 = sigma(X Theta1^T) (m*h), Z3 = A2 Theta2^T (m*k). */
@@ -49,17 +48,15 @@ void nn2_grad_vec(const vb_call *c, float inv_m, float *D1, float *D2, void (*d2
 	forward(c, A2, d3);
 	vf_map2(d3, d3, Y, m * k, vf_sigmoid_minus);
 	/* delta2 = (delta3 Theta2) (.) a2 (1 - a2) */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)h, (int)k, 1.0f, d3, (int)k, c->t[T_THETA2],
-	            (int)h, 0.0f, d2, (int)h);
+	vb_gemm_backend be = vb_gemm_for_vec();
+	vb_sgemm(be, 0, 0, m, h, k, 1.0f, d3, k, c->t[T_THETA2], h, 0.0f, d2, h);
 #pragma omp simd
 	for (int64_t i = 0; i < m * h; i++)
 		d2[i] *= A2[i] * (1 - A2[i]);
 	/* dTheta = Delta / m, Delta = delta^T A over the whole batch */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)h, (int)m, inv_m, d3, (int)k, A2, (int)h,
-	            0.0f, D2, (int)h);
+	vb_sgemm(be, 1, 0, k, h, m, inv_m, d3, k, A2, h, 0.0f, D2, h);
 	if (d2_ready) d2_ready();
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)h, (int)n, (int)m, inv_m, d2, (int)h, c->t[T_X],
-	            (int)n, 0.0f, D1, (int)n);
+	vb_sgemm(be, 1, 0, h, n, m, inv_m, d2, h, c->t[T_X], n, 0.0f, D1, n);
 }
 
 void nn2_bwd_vec(const vb_call *c) { nn2_grad_vec(c, 1.0f / (float)c->dim[M], c->t[T_OUT], c->t[T_OUT + 1], NULL); }
