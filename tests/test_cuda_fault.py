@@ -75,7 +75,7 @@ for r in before:
 for r in after:
     assert r[2] == "skip" and LOST in r[3], r
 assert all(r[2] == "ok" for r in rows if r[1] == "vec"), rows
-assert "check: 3 passed, 1 failed" in out, out
+assert re.search(r"check: \d+ passed, 1 failed", out), out  # rows of every input set pass; the fault alone fails
 
 # 2. A transient fault (out of memory): the context is kept, later CUDA variants run as before.
 rc, out, err = run("check", "--op", OPS, "--dims", DIMS, "--variant", "vec," + ",".join(CUDA),
