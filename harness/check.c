@@ -214,7 +214,8 @@ void vb_check_outputs(const vb_ref *r, int vi, const vb_tensors *ts, vb_check_re
 		         op->tensors[res->tensor].name, (long long)res->index, res->expected, res->actual, res->ratio);
 	}
 	for (int i = 0; i < ts->n && res->pass; i++)
-		if (op->tensors[i].dir != VB_IN && ts->numel[i] > 1 && !bias_test(op, v, i, r, ts, u_arith, u, tiny, res)) {
+		if (op->tensors[i].dir != VB_IN && ts->numel[i] > 1 &&
+		    !bias_test(op, v, i, r, ts, u_arith, u, tiny, res)) {
 			res->pass = 0;
 			res->tensor = i;
 		}

@@ -131,7 +131,8 @@ static void expect(const vb_op *base, vb_fn fn, const char *label, int should_pa
 
 int main(void) {
 	/* m, d, h, and sparse_dense_fwd's density_pm (its 10% default) */
-	const int64_t sizes[][4] = {{1, 1, 1, 100}, {3, 17, 5, 100}, {17, 33, 127, 100}, {33, 3, 17, 100}, {127, 64, 31, 100}};
+	const int64_t sizes[][4] = {
+	    {1, 1, 1, 100}, {3, 17, 5, 100}, {17, 33, 127, 100}, {33, 3, 17, 100}, {127, 64, 31, 100}};
 	for (uint64_t seed = 1; seed <= 3; seed++)
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			const int64_t *dim = sizes[s];
