@@ -97,17 +97,14 @@ static const char *value_kind(double v) { return isnan(v) ? "NaN" : (v > 0 ? "+I
  * from the errors themselves, so its power does not depend on how loose the
  * per-element bound is), and larger than BIAS_FLOOR_U units of roundoff: a
  * shared rounding (fl(1/m), fl(lr), a row's sum) is a legitimate common
- * scale of an ulp or so. alpha = 1.0001 or lr * 1.001 are thousands of
+ * scale of an ulp or so, and correlated ones through a cancelling sum were
+ * seen at 53 units (softmax's row sums in an MLP's db3, 33 classes). alpha = 1.0001 or lr * 1.001 are thousands of
  * units, a dropped 1% of terms tens of thousands. */
 #define BIAS_LAMBDA 8.0
-#define BIAS_FLOOR_U 16.0
+#define BIAS_FLOOR_U 64.0
 /* Fewer elements leave the standard error itself unreliable: correlated
  * roundings (a shared row sum) across a handful of outputs look systematic. */
 #define BIAS_MIN_ELEMENTS 48
-/* A common scale below this share of the per-element bound is within what
- * the op's conditioning lets correlated roundings do (a sum of updates that
- * nearly cancel); the planted scale errors are 3 to 30 times above it. */
-#define BIAS_BOUND_SHARE (1.0 / 32)
 
 /* What an output updates: its own input values (VB_INOUT), or the input
  * named like it with a 0 (theta from theta0); NULL for a plain output. */
@@ -121,10 +118,10 @@ static const double *update_base(const vb_ref *r, int ti) {
 }
 
 static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref *r, const vb_tensors *ts,
-                     double u_arith, double u_el, double tiny, vb_check_result *res) {
-	const double *want = r->out.ptr[ti], *mag = r->mag.ptr[ti], *in = update_base(r, ti);
+                     double u_arith, vb_check_result *res) {
+	const double *want = r->out.ptr[ti], *in = update_base(r, ti);
 	int inout = in != NULL;
-	double sex = 0, sxx = 0, sbx = 0;
+	double sex = 0, sxx = 0;
 	int64_t n = 0;
 	for (int64_t k = 0; k < ts->numel[ti]; k++) {
 		double got = vb_load(ts->ptr[ti], ts->dtype, k), exp = want[k];
@@ -132,7 +129,6 @@ static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref 
 		double x = inout ? exp - in[k] : exp;
 		sex += (got - exp) * x;
 		sxx += x * x;
-		sbx += (u_el * mag[k] + tiny) * fabs(x);
 		n++;
 	}
 	if (!(sxx > 0) || n < BIAS_MIN_ELEMENTS) return 1;
@@ -147,7 +143,6 @@ static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref 
 	 * scale of every output it feeds, up to u_storage each. */
 	double floor = BIAS_FLOOR_U * u_arith;
 	if (r->mode != VB_MODE_EXACT) floor += 2 * v->storage_roundings * vb_storage_roundoff(v);
-	floor = fmax(floor, BIAS_BOUND_SHARE * sbx / sxx);
 	double se = sqrt(var) / sxx, allowed = fmax(BIAS_LAMBDA * se, floor);
 	double z = fabs(delta) / allowed;
 	if (z > res->bias) res->bias = z;
@@ -214,8 +209,7 @@ void vb_check_outputs(const vb_ref *r, int vi, const vb_tensors *ts, vb_check_re
 		         op->tensors[res->tensor].name, (long long)res->index, res->expected, res->actual, res->ratio);
 	}
 	for (int i = 0; i < ts->n && res->pass; i++)
-		if (op->tensors[i].dir != VB_IN && ts->numel[i] > 1 &&
-		    !bias_test(op, v, i, r, ts, u_arith, u, tiny, res)) {
+		if (op->tensors[i].dir != VB_IN && ts->numel[i] > 1 && !bias_test(op, v, i, r, ts, u_arith, res)) {
 			res->pass = 0;
 			res->tensor = i;
 		}
@@ -359,6 +353,8 @@ static void copy_outputs(vb_tensors *ts, const vb_tensors *out) {
 				vb_store(ts->ptr[i], ts->dtype, k, ((double *)out->ptr[i])[k]);
 }
 
+#define PERTURB_MIN_SHARE 1e-4
+
 /* Outcome of one perturbation of tensor ti against one reference:
  * -1 not applicable or below the storage's resolution, 0 accepted, 1 rejected. */
 static int try_perturbation(const vb_ref *r, int vi, int ti, int p, vb_tensors *ts, double *d, double *orig) {
@@ -377,13 +373,19 @@ static int try_perturbation(const vb_ref *r, int vi, int ti, int p, vb_tensors *
 	copy_outputs(ts, &r->out);
 	double u_out = vb_dtype_roundoff(v->dtype), tiny = tiny_of(v->dtype);
 	int visible = 0;
+	double change2 = 0, size2 = 0;
 	for (int64_t k = 0; k < n; k++) {
 		double x = inout ? in[k] + d[k] : d[k];
 		vb_store(ts->ptr[ti], ts->dtype, k, x);
+		double change = vb_load(ts->ptr[ti], ts->dtype, k) - want[k];
 		/* A change the storage type cannot resolve is no test of the check. */
-		if (fabs(vb_load(ts->ptr[ti], ts->dtype, k) - want[k]) > 4 * u_out * fabs(want[k]) + tiny) visible = 1;
+		if (fabs(change) > 4 * u_out * fabs(want[k]) + tiny) visible = 1;
+		change2 += change * change;
+		size2 += orig[k] * orig[k];
 	}
-	if (!visible) return -1;
+	/* Nor is one that moves the tensor by less than 1e-4 of its norm: the
+	 * dropped element was ~0 on this data (a ReLU unit that barely fired). */
+	if (!visible || change2 <= PERTURB_MIN_SHARE * PERTURB_MIN_SHARE * size2) return -1;
 	vb_check_result res;
 	memset(&res, 0, sizeof res);
 	res.tensor = -1;

@@ -181,8 +181,9 @@ static int self_test_case(const vb_select *s, const vb_case *c, int *counts) {
 }
 
 int vb_cmd_check(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},    {"variant", 1, NULL},   {"dims", 1, NULL},  {"seed", 1, NULL},
-	                 {"scale", 1, NULL}, {"self-test", 0, NULL}, {"quick", 0, NULL}, {"sweep", 1, NULL}};
+	vb_opt opts[] = {{"op", 1, NULL},    {"variant", 1, NULL}, {"dims", 1, NULL},
+	                 {"seed", 1, NULL},  {"scale", 1, NULL},   {"self-test", 0, NULL},
+	                 {"quick", 0, NULL}, {"sweep", 1, NULL},   {"except", 1, NULL}};
 	enum { NOPTS = sizeof opts / sizeof opts[0] };
 	const char *pos[1];
 	int npos;
@@ -198,6 +199,7 @@ int vb_cmd_check(int argc, char **argv) {
 	int self_test = vb_opt_get(opts, NOPTS, "self-test") != NULL;
 	s.quick = vb_opt_get(opts, NOPTS, "quick") != NULL; /* the first default size (and its twin) only */
 	s.sweep = vb_opt_get(opts, NOPTS, "sweep");
+	s.except_regex = vb_opt_get(opts, NOPTS, "except");
 	vb_case *cases;
 	int n = vb_select_cases(&s, &cases);
 	int counts[3] = {0}, ok = 1;

@@ -91,7 +91,15 @@ int vb_select_variant(const vb_select *s, const vb_variant *v) {
 static double phys_memory(void) { return (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE); }
 
 int vb_select_cases(const vb_select *s, vb_case **out) {
-	regex_t re;
+	regex_t re, except;
+	if (s->except_regex) {
+		int rc = regcomp(&except, s->except_regex, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+			regerror(rc, &except, msg, sizeof msg);
+			vb_die(VB_EXIT_USAGE, "bad --except regex '%s': %s", s->except_regex, msg);
+		}
+	}
 	if (s->op_regex) {
 		int rc = regcomp(&re, s->op_regex, REG_EXTENDED | REG_NOSUB);
 		if (rc) {
@@ -110,6 +118,7 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 	for (size_t i = 0; i < vb_op_count(); i++) {
 		const vb_op *op = vb_op_at(i);
 		if (s->op_regex && regexec(&re, op->name, 0, NULL, 0) != 0) continue;
+		if (s->except_regex && regexec(&except, op->name, 0, NULL, 0) == 0) continue;
 		int any = 0;
 		for (int v = 0; v < vb_op_nvariants(op); v++)
 			any |= vb_select_variant(s, &op->variants[v]);
@@ -178,6 +187,7 @@ int vb_select_cases(const vb_select *s, vb_case **out) {
 			}
 	}
 	if (s->op_regex) regfree(&re);
+	if (s->except_regex) regfree(&except);
 	if (s->sweep && variant_seen && !sweep_seen)
 		vb_die(VB_EXIT_USAGE, "--sweep names '%s', which no selected op has (see 'vecbench list')", sweep.name);
 	for (int j = 0; j < spec.n; j++)

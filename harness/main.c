@@ -16,6 +16,7 @@ static void usage(FILE *f) {
 	      "                                                  exact and wide inputs, odd twins of the default\n"
 	      "                                                  sizes), backward ops against finite differences\n"
 	      "        [--self-test]                             perturbed oracle outputs must each be rejected\n"
+	      "        [--except REGEX]                          leave out the ops it matches\n"
 	      "        [--sweep DIM=v1,v2,...]                   every value of one dim (density=FRACTION,...)\n"
 	      "  run   [--op REGEX] [--variant V[,V]] [--dims ...] [--seed N] [--quick] [--quiet]\n"
 	      "        [--sweep DIM=v1,v2,...]                   a curve: crossovers in the summary\n"

@@ -7,9 +7,10 @@
 /* A selection of ops, variants and sizes from the command line. */
 typedef struct {
 	const char *op_regex;
-	const char *variants; /* comma-separated names, or NULL for all */
-	const char *dims;     /* --dims, or NULL for the default sizes */
-	const char *sweep;    /* --sweep DIM=v1,v2,..., or NULL for the ops' own sweeps */
+	const char *except_regex; /* ops to leave out, or NULL */
+	const char *variants;     /* comma-separated names, or NULL for all */
+	const char *dims;         /* --dims, or NULL for the default sizes */
+	const char *sweep;        /* --sweep DIM=v1,v2,..., or NULL for the ops' own sweeps */
 	uint64_t seed;
 	int quick;
 	int quiet;
