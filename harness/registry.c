@@ -1,5 +1,6 @@
 /* The op registry: every descriptor registers itself (VB_REGISTER_OP) into the
  * vb_ops linker section; this walks it. */
+#include <cpuid.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,14 +105,27 @@ int vb_op_variant_index(const vb_op *op, const char *name) {
 	return -1;
 }
 
+/* CPUID leaf 7 bits (and the OS saving the AVX-512 state, XCR0 bits 1, 2,
+ * 5-7), read directly: compilers' __builtin_cpu_supports names differ. */
+static int cpu_has(const char *f) {
+	unsigned a, b, c, d, a1 = 0, b1, c1, d1;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+	__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1);
+	unsigned xlo = 0, xhi = 0, l1c = 0, l1a, l1b, l1d;
+	__get_cpuid(1, &l1a, &l1b, &l1c, &l1d);
+	if (l1c & (1u << 27)) __asm__("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0)); /* OSXSAVE */
+	(void)xhi;
+	int avx_os = (xlo & 0x6) == 0x6, avx512_os = avx_os && (xlo & 0xe0) == 0xe0;
+	if (!strcmp(f, "avx2")) return avx_os && (b >> 5 & 1);
+	if (!strcmp(f, "avx512f")) return avx512_os && (b >> 16 & 1);
+	if (!strcmp(f, "avx512bf16")) return avx512_os && (a1 >> 5 & 1);
+	if (!strcmp(f, "avx512fp16")) return avx512_os && (d >> 23 & 1);
+	return -1;
+}
+
 /* NULL when the running CPU has the feature, else why not. */
 static const char *cpu_feature_missing(const char *f) {
-	__builtin_cpu_init();
-	int has = !strcmp(f, "avx512bf16")   ? __builtin_cpu_supports("avx512bf16")
-	          : !strcmp(f, "avx512fp16") ? __builtin_cpu_supports("avx512fp16")
-	          : !strcmp(f, "avx512f")    ? __builtin_cpu_supports("avx512f")
-	          : !strcmp(f, "avx2")       ? __builtin_cpu_supports("avx2")
-	                                     : -1;
+	int has = cpu_has(f);
 	if (has > 0) return NULL;
 	return has < 0 ? "needs an instruction set vecbench cannot detect" : "this CPU lacks the instructions it uses";
 }
