@@ -561,6 +561,22 @@ static void check_frequency(void) {
 
 /* ---- contention ---- */
 
+/* utime + stime of a process: fields 14 and 15, after the command in parentheses. */
+static double process_cpu_seconds(const char *path, double tick) {
+	/* read, not vb_read_file: /proc files report a size of 0 */
+	char stat[1024] = "";
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(stat, sizeof stat, f)) stat[0] = 0;
+		fclose(f);
+	}
+	const char *p = strrchr(stat, ')');
+	unsigned long long ut, stime;
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &stime) == 2)
+		return (double)(ut + stime) / tick;
+	return 0;
+}
+
 void vb_cpu_sample_take(vb_cpu_sample *s) {
 	memset(s, 0, sizeof *s);
 	s->wall = vb_now();
@@ -582,13 +598,14 @@ void vb_cpu_sample_take(vb_cpu_sample *s) {
 		}
 	}
 	if (f) fclose(f);
-	/* utime and stime: fields 14 and 15, after the command in parentheses */
-	char *stat = vb_read_file("/proc/self/stat", 4096, NULL);
-	const char *p = stat ? strrchr(stat, ')') : NULL;
-	unsigned long long ut, stime;
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &stime) == 2)
-		s->own = (double)(ut + stime) / tick;
-	free(stat);
+	/* Ours: this process and the peer worker that runs torch and numpy for it. */
+	s->own = process_cpu_seconds("/proc/self/stat", tick);
+	int worker = vb_peer_worker_pid();
+	if (worker > 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/stat", worker);
+		s->own += process_cpu_seconds(path, tick);
+	}
 }
 
 double vb_cpu_others(const vb_cpu_sample *a, const vb_cpu_sample *b) {

@@ -199,6 +199,8 @@ void vb_cuda_context_register(void);
 void vb_peers_extend(vb_op *op);
 /* NULL when the peer (variant name "torch", "numpy") can run, else why not. */
 const char *vb_peer_unavailable(const char *peer);
+/* The running peer worker's process id, or 0: its CPU time is vecbench's own. */
+int vb_peer_worker_pid(void);
 /* Runs a peer variant once on host tensors: outputs (and in/out tensors) back. */
 int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen);
 /* Before timing a case: its inputs to the worker, warm-up, and the best of 1

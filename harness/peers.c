@@ -112,6 +112,8 @@ static struct {
 	char reason[2][320]; /* per peer, "" when available */
 } W = {.pid = -1, .fd = -1};
 
+int vb_peer_worker_pid(void) { return W.pid > 0 ? (int)W.pid : 0; }
+
 static void stop_worker(void) {
 	if (W.fd >= 0) close(W.fd); /* the worker reads EOF and exits */
 	W.fd = -1;
