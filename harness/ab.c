@@ -581,28 +581,6 @@ static void decide(bench *b, int n, const params *pr) {
 	}
 }
 
-static void fmt_time(double v, char *buf, size_t len) {
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else if (v >= 1e9)
-		snprintf(buf, len, "%.4g s", v * 1e-9);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.4g ms", v * 1e-6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.4g us", v * 1e-3);
-	else
-		snprintf(buf, len, "%.4g ns", v);
-}
-
-static void fmt_p(double p, char *buf, size_t len) {
-	if (isnan(p))
-		snprintf(buf, len, "-");
-	else if (p < 1e-4)
-		snprintf(buf, len, "<1e-4");
-	else
-		snprintf(buf, len, "%.4f", p);
-}
-
 static int cmp_bench(const void *a, const void *b) {
 	const bench *x = a, *y = b;
 	double u = isnan(x->ratio) ? -INFINITY : x->ratio, v = isnan(y->ratio) ? -INFINITY : y->ratio;
@@ -738,10 +716,10 @@ int vb_cmd_ab(int argc, char **argv) {
 	for (int i = 0; i < n; i++) {
 		bench *x = &b[i];
 		char vb[32], vn[32], p[16], q[16], ci[40] = "-", ch[16] = "-", rounds[16] = "-", secs[16] = "-";
-		fmt_time(x->base_ns, vb, sizeof vb);
-		fmt_time(x->new_ns, vn, sizeof vn);
-		fmt_p(x->p, p, sizeof p);
-		fmt_p(x->q, q, sizeof q);
+		vb_gate_fmt_ns(x->base_ns, vb, sizeof vb);
+		vb_gate_fmt_ns(x->new_ns, vn, sizeof vn);
+		vb_gate_fmt_p(x->p, p, sizeof p);
+		vb_gate_fmt_p(x->q, q, sizeof q);
 		if (!isnan(x->ratio)) {
 			snprintf(ch, sizeof ch, "%+.1f%%", 100 * (x->ratio - 1));
 			snprintf(ci, sizeof ci, "[%+.1f%%, %+.1f%%]", 100 * (x->lo - 1), 100 * (x->hi - 1));

@@ -257,6 +257,13 @@ static void fmt_value(metric kind, double v, char *buf, size_t len) {
 		snprintf(buf, len, "%.3g%%", v);
 	else if (kind == M_INSTR)
 		snprintf(buf, len, "%.0f", v);
+	else
+		vb_gate_fmt_ns(v, buf, len);
+}
+
+void vb_gate_fmt_ns(double v, char *buf, size_t len) {
+	if (isnan(v))
+		snprintf(buf, len, "-");
 	else if (v >= 1e9)
 		snprintf(buf, len, "%.4g s", v * 1e-9);
 	else if (v >= 1e6)
@@ -267,7 +274,7 @@ static void fmt_value(metric kind, double v, char *buf, size_t len) {
 		snprintf(buf, len, "%.4g ns", v);
 }
 
-static void fmt_p(double p, char *buf, size_t len) {
+void vb_gate_fmt_p(double p, char *buf, size_t len) {
 	if (isnan(p))
 		snprintf(buf, len, "-");
 	else if (p < 1e-4)
@@ -444,8 +451,8 @@ int vb_cmd_compare(int argc, char **argv) {
 		char vb[32], vn[32], p[16], q[16], noise[16], reps[24];
 		fmt_value(x->kind, x->base, vb, sizeof vb);
 		fmt_value(x->kind, x->new, vn, sizeof vn);
-		fmt_p(x->p, p, sizeof p);
-		fmt_p(x->q, q, sizeof q);
+		vb_gate_fmt_p(x->p, p, sizeof p);
+		vb_gate_fmt_p(x->q, q, sizeof q);
 		if (isnan(x->noise) || x->kind == M_INSTR)
 			snprintf(noise, sizeof noise, "-");
 		else

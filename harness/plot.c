@@ -33,22 +33,11 @@ static const char *str(const cJSON *o, const char *k) {
 	return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
-/* The value of one dim in "m=256,d=784,h=256", or NAN. */
-static double dim_value(const char *dims, const char *name) {
-	size_t n = strlen(name);
-	for (const char *p = dims; p && *p;) {
-		if (!strncmp(p, name, n) && p[n] == '=') return strtod(p + n + 1, NULL);
-		p = strchr(p, ',');
-		if (p) p++;
-	}
-	return NAN;
-}
-
 /* The batch: the number of examples, by the seeds' names for it. */
 static double batch_of(const char *dims) {
 	static const char *names[] = {"m", "batch", "n", "b"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		double v = dim_value(dims, names[i]);
+		double v = vb_dims_value(dims, names[i]);
 		if (!isnan(v)) return v;
 	}
 	return NAN;
@@ -687,7 +676,7 @@ static int write_sweep(const vb_results *rs, const char *dir, const char *op, co
 		fprintf(f, "%d\n", variant_color(all, na, vars[v]));
 	close_dat(f, path);
 	/* An epoch swept over its batch size b: examples per second, m / time. */
-	double m = !strcmp(swept, "b") ? dim_value(curve, "m") : NAN;
+	double m = !strcmp(swept, "b") ? vb_dims_value(curve, "m") : NAN;
 	snprintf(title, tlen, "%s|%.17g|%s (%s): %s and workspace vs %s", swept, isnan(m) ? 0 : m, op, curve,
 	         isnan(m) ? "time" : "examples/s", swept);
 	*ncross_out = ncross;

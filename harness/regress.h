@@ -15,6 +15,11 @@ int vb_cmd_machine_id(int argc, char **argv);
  * [a-z0-9._-], at most 160 bytes. */
 void vb_machine_id(char *buf, size_t len);
 
+/* The gate tables' cells (compare, ab): a time in ns as "1.234 ms", a p- or
+ * q-value as "0.0123" or "<1e-4"; NAN as "-". */
+void vb_gate_fmt_ns(double ns, char *buf, size_t len);
+void vb_gate_fmt_p(double p, char *buf, size_t len);
+
 /* ---- slowdown injection (count.c) ----
  * VB_INJECT_SLOWDOWN=op/variant:PCT makes that kernel do PCT% more work in
  * timed and counted regions: one extra call of the kernel per 100/PCT calls,

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "prof.h"
 #include "report.h"
+#include "results_json.h"
 
 static void fmt_time(double s, char *buf, size_t len) {
 	if (isnan(s))
@@ -229,16 +230,6 @@ static const char *largest_both(const vb_results *rs, const char *op, const char
 	return best;
 }
 
-static double dim_of(const char *dims, const char *name) {
-	size_t n = strlen(name);
-	for (const char *p = dims; p && *p;) {
-		if (!strncmp(p, name, n) && p[n] == '=') return strtod(p + n + 1, NULL);
-		p = strchr(p, ',');
-		if (p) p++;
-	}
-	return NAN;
-}
-
 static int cmp_double(const void *a, const void *b) {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
@@ -336,7 +327,7 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 	int np = curve(rs, "mlp_sgd_epoch", ev, 2, x, t, w, &cname);
 	snprintf(a, sizeof a, "-");
 	if (np >= 2) {
-		double m = dim_of(cname, "m");
+		double m = vb_dims_value(cname, "m");
 		int best = 0;
 		for (int q = 0; q < np; q++)
 			if (t[1][q] < t[1][best] || isnan(t[1][best])) best = q;
@@ -423,7 +414,8 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 	snprintf(a, sizeof a, "-");
 	const char *dl = largest_both(rs, "lowrank_fwd", "vec", "vec_merged");
 	if (dl) {
-		double mm = dim_of(dl, "m"), d = dim_of(dl, "d"), h = dim_of(dl, "h"), r = dim_of(dl, "r");
+		double mm = vb_dims_value(dl, "m"), d = vb_dims_value(dl, "d"), h = vb_dims_value(dl, "h"),
+		       r = vb_dims_value(dl, "r");
 		double flop_ratio = (2 * h * r * d + 2 * mm * d * h) / (2 * mm * r * (d + h));
 		snprintf(a, sizeof a, "%s: forming V U first costs %.1fx the FLOPs and %.1fx the time of X U^T first",
 		         dl, flop_ratio,
@@ -440,7 +432,7 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 		for (int i = 0; i <= nm; i++) {
 			char nme[8];
 			snprintf(nme, sizeof nme, "p%d", i);
-			pd[i] = dim_of(dc, nme);
+			pd[i] = vb_dims_value(dc, nme);
 		}
 		for (int i = 1; i < nm; i++)
 			ltr += 2 * pd[0] * pd[i] * pd[i + 1];

@@ -582,3 +582,13 @@ const vb_bench_result *vb_result_file_find(const vb_result_file *r, const char *
 	if (!r->n) return NULL;
 	return bsearch(name, r->b, (size_t)r->n, sizeof *r->b, cmp_name);
 }
+
+double vb_dims_value(const char *dims, const char *name) {
+	size_t n = strlen(name);
+	for (const char *p = dims; p && *p;) {
+		if (!strncmp(p, name, n) && p[n] == '=') return strtod(p + n + 1, NULL);
+		p = strchr(p, ',');
+		if (p) p++;
+	}
+	return NAN;
+}

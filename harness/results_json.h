@@ -54,4 +54,7 @@ const vb_bench_result *vb_result_file_find(const vb_result_file *r, const char *
  * (outside strings) replaced by null, or NULL when out of memory. */
 char *vb_json_null_nonfinite(const char *data, size_t len, size_t *outlen);
 
+/* The value of one dim in a results file's "m=256,d=784,h=256", or NAN. */
+double vb_dims_value(const char *dims, const char *name);
+
 #endif
