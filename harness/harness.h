@@ -2,6 +2,7 @@
 #ifndef VB_HARNESS_H
 #define VB_HARNESS_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -13,6 +14,9 @@ enum { VB_EXIT_OK = 0, VB_EXIT_FAIL = 1, VB_EXIT_USAGE = 2 };
 /* ---- util.c ---- */
 /* One-line error "vecbench: ..." on stderr and exit(code). */
 _Noreturn void vb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set once vb_die has begun: a signal handler that would add its own line
+ * (an MPI rank killed while exiting) stays quiet. */
+extern volatile sig_atomic_t vb_error_said;
 /* Writes len bytes to path through a temporary file and rename(2), so the
  * path holds the old content or the new, never half of it. 0 or -1 (errno). */
 int vb_write_file_atomic(const char *path, const void *data, size_t len);

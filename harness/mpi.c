@@ -64,7 +64,7 @@ static void say(const char *s) {
 /* mpirun aborts the job when a rank exits abnormally: the others get SIGTERM
  * while waiting for it. Rank 0 says so in one line. */
 static void on_abort(int sig) {
-	if (rank == 0)
+	if (rank == 0 && !vb_error_said) /* not a second line after rank 0's own error */
 		say(sig == SIGINT
 		        ? "vecbench: interrupted: the MPI job stops on every rank\n"
 		        : "vecbench: the MPI job was aborted: a rank exited or was killed (mpirun names it)\n");

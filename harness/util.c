@@ -7,9 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include "harness.h"
 
+volatile sig_atomic_t vb_error_said;
+
 void vb_die(int code, const char *fmt, ...) {
+	vb_error_said = 1;
 	enum { KEEP = 1000 }; /* a message longer than 2 * KEEP keeps its head and tail */
 	char head[2 * KEEP + 8];
 	va_list ap, ap2;
