@@ -9,25 +9,34 @@
 /* The SGD step's learning rate: W <- W - MLP_LR * dL/dW, L the batch mean loss. */
 #define MLP_LR 0.01
 
-void mlp_fwd_vec(const vb_call *c);
-void mlp_bwd_vec(const vb_call *c);
-void mlp_bwd_vec_accum(const vb_call *c); /* gradient accumulation over micro-batches */
-void mlp_train_step_loop(const vb_call *c);
-void mlp_train_step_loop_autovec(const vb_call *c);
-void mlp_train_step_vec(const vb_call *c);
-void mlp_train_step_vec_1t(const vb_call *c);
-void mlp_train_step_vec_openblas(const vb_call *c); /* on a named GEMM backend (kernels/gemm.h) */
-VB_WEAK_KERNEL(mlp_train_step_vec_blis);
-VB_WEAK_KERNEL(mlp_train_step_vec_dnnl);
-void mlp_train_step_vec_f64(const vb_call *c);
+void mlp_train_step_loop(const vb_call *c); /* reference/mlp_step.inc; also per batch of mlp_sgd_epoch */
 
-VB_WEAK_KERNEL(mlp_fwd_cuda_loop);
-VB_WEAK_KERNEL(mlp_fwd_cuda_vec);
-VB_WEAK_KERNEL(mlp_bwd_cuda_loop);
-VB_WEAK_KERNEL(mlp_bwd_cuda_vec);
-VB_WEAK_KERNEL(mlp_train_step_cuda_loop);
-VB_WEAK_KERNEL(mlp_train_step_cuda_vec);
-VB_WEAK_KERNEL(mlp_train_step_cuda_tf32);
-VB_WEAK_KERNEL(mlp_train_step_cuda_fp16);
-VB_WEAK_KERNEL(mlp_train_step_cuda_bf16);
+/* Variant lists (harness/vb.h).
+ * mlp_bwd vec_accum: gradient accumulation over micro-batches.
+ * mlp_train_step loop_autovec: the loop built for the compiler's
+ * vectorizer; vec_1t: vec on one thread; vec_f64: float64 storage. */
+/* clang-format off */
+#define MLP_FWD_VARIANTS(V) VB_STD_VARIANTS(V, mlp_fwd)
+#define MLP_BWD_VARIANTS(V)                                                                                            \
+	V(mlp_bwd, loop, REF)                                                                                          \
+	V(mlp_bwd, vec, CPU)                                                                                           \
+	V(mlp_bwd, vec_accum, CPU)                                                                                     \
+	V(mlp_bwd, cuda_loop, CUDA)                                                                                    \
+	V(mlp_bwd, cuda_vec, CUDA)
+#define MLP_TRAIN_STEP_VARIANTS(V)                                                                                     \
+	V(mlp_train_step, loop, REF)                                                                                   \
+	V(mlp_train_step, loop_autovec, CPU)                                                                           \
+	V(mlp_train_step, vec, CPU)                                                                                    \
+	VB_GEMM_BACKEND_VARIANTS(V, mlp_train_step)                                                                    \
+	V(mlp_train_step, vec_1t, CPU)                                                                                 \
+	V(mlp_train_step, vec_f64, F64)                                                                                \
+	V(mlp_train_step, cuda_loop, CUDA)                                                                             \
+	V(mlp_train_step, cuda_vec, CUDA)                                                                              \
+	VB_CUDA_PRECISION_VARIANTS(V, mlp_train_step)
+#define MLP_VARIANTS(V)                                                                                                \
+	MLP_FWD_VARIANTS(V)                                                                                            \
+	MLP_BWD_VARIANTS(V)                                                                                            \
+	MLP_TRAIN_STEP_VARIANTS(V)
+VB_DECLARE_VARIANTS(MLP_VARIANTS)
+/* clang-format on */
 #endif

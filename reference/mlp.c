@@ -448,14 +448,14 @@ const vb_op mlp_fwd = {
     .seed = "001 L-layer network: forward propagation and cost (softmax cross-entropy)",
     .summary = "L = 1/m sum_i -y_i . log softmax(W3 relu(W2 relu(W1 x_i + b1) + b2) + b3)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_IN), {"L", VB_OUT, VB_ONE, VB_ONE}},
     .flops = fwd_flops,
     .bytes = fwd_bytes,
     .oracle = mlp_fwd_oracle,
     .mag = mlp_fwd_mag,
-    .variants = {VB_LOOP(mlp_fwd_loop), VB_VEC(mlp_fwd_vec), VB_CUDA_LOOP(mlp_fwd_cuda_loop),
-                 VB_CUDA_VEC(mlp_fwd_cuda_vec)},
+    .variants = {MLP_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_fwd);
 
@@ -466,6 +466,7 @@ const vb_op mlp_bwd = {
     .summary = "dL/dW, dL/db of every layer (forward recomputed, then dZ3 = (P - Y)/m, "
                "dZ_prev = dZ W (.) [Z_prev > 0], dW = dZ^T A_prev, db = sum_i dZ)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_IN),
                 {"dW1", VB_OUT, H1, D},
@@ -479,11 +480,7 @@ const vb_op mlp_bwd = {
     .oracle = mlp_bwd_oracle,
     .mag = mlp_bwd_mag,
     .fwd = "mlp_fwd",
-    .variants = {VB_LOOP(mlp_bwd_loop),
-                 VB_VEC(mlp_bwd_vec),
-                 {.name = "vec_accum", .fn = mlp_bwd_vec_accum, .dtype = VB_F32},
-                 VB_CUDA_LOOP(mlp_bwd_cuda_loop),
-                 VB_CUDA_VEC(mlp_bwd_cuda_vec)},
+    .variants = {MLP_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_bwd);
 
@@ -493,25 +490,14 @@ const vb_op mlp_train_step = {
     .seed = "001 L-layer network: one gradient-descent update (minibatch SGD)",
     .summary = "W <- W - 0.01 dL/dW for W1, b1, W2, b2, W3, b3 (checked: the weights after one step)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
+    .lr = MLP_LR,
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_INOUT)},
     .flops = step_flops,
     .bytes = step_bytes,
     .oracle = mlp_train_step_oracle,
     .mag = mlp_train_step_mag,
-    .variants = {VB_LOOP(mlp_train_step_loop),
-                 {.name = "loop_autovec", .fn = mlp_train_step_loop_autovec, .dtype = VB_F32},
-                 VB_VEC(mlp_train_step_vec),
-                 {.name = "vec_openblas", .fn = mlp_train_step_vec_openblas, .dtype = VB_F32},
-                 {.name = "vec_blis", .fn = mlp_train_step_vec_blis, .dtype = VB_F32},
-                 {.name = "vec_dnnl", .fn = mlp_train_step_vec_dnnl, .dtype = VB_F32},
-
-                 {.name = "vec_1t", .fn = mlp_train_step_vec_1t, .dtype = VB_F32},
-                 {.name = "vec_f64", .fn = mlp_train_step_vec_f64, .dtype = VB_F64},
-                 VB_CUDA_LOOP(mlp_train_step_cuda_loop),
-                 VB_CUDA_VEC(mlp_train_step_cuda_vec),
-                 VB_CUDA_TF32(mlp_train_step_cuda_tf32),
-                 VB_CUDA_FP16(mlp_train_step_cuda_fp16),
-                 VB_CUDA_BF16(mlp_train_step_cuda_bf16)},
+    .variants = {MLP_TRAIN_STEP_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_train_step);
