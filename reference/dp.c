@@ -8,7 +8,8 @@
  * of each gradient element's sum over the m examples: still m - 1 additions
  * (within the shards, then across the ranks), which the probabilistic bound's
  * sqrt(m) u sum|terms| covers in any order; the gradient rounded once before
- * the update is one more rounding of lr |dW|, within the step's bound. */
+ * the update is one more rounding of lr |dW|, within the step's bound.
+ * dp_cuda_vec does the same on GPUs with NCCL's sum (kernels/cuda/dp_nccl.cu). */
 #include <string.h>
 
 #include "dp.h"
@@ -34,6 +35,9 @@ static int variant_named(const vb_op *op, const char *name) {
 
 #define DP_VARIANT(vname, f)                                                                                           \
 	{ .name = (vname), .fn = (f), .dtype = VB_F32, .distributed = 1 }
+/* On a GPU per rank, summed by NCCL: the tensors on the devices (the CUDA bridge), the bound of cuda_vec's. */
+#define DP_CUDA_VARIANT(f)                                                                                             \
+	{ .name = "dp_cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .distributed = 1 }
 
 const vb_op dp_mlp_train_step = {
     .name = "dp_mlp_train_step",
@@ -59,7 +63,8 @@ const vb_op dp_mlp_train_step = {
     /* loop, vec, cuda_*: mlp_train_step's, one process on the whole batch (not with several MPI ranks) */
     .variants = {VB_LOOP(mlp_train_step_loop), VB_VEC(mlp_train_step_vec), VB_CUDA_LOOP(mlp_train_step_cuda_loop),
                  VB_CUDA_VEC(mlp_train_step_cuda_vec), DP_VARIANT("dp_loop", mlp_dp_loop),
-                 DP_VARIANT("dp_vec", mlp_dp_vec), DP_VARIANT("dp_overlap", mlp_dp_overlap)},
+                 DP_VARIANT("dp_vec", mlp_dp_vec), DP_VARIANT("dp_overlap", mlp_dp_overlap),
+                 DP_CUDA_VARIANT(mlp_dp_cuda_vec)},
 };
 VB_REGISTER_OP(dp_mlp_train_step);
 
@@ -96,6 +101,6 @@ const vb_op dp_nn2_bwd = {
     .mag = nn2_dp_mag,
     .variants = {VB_LOOP(nn2_loop), VB_VEC(nn2_bwd_vec), VB_CUDA_LOOP(nn2_bwd_cuda_loop), VB_CUDA_VEC(nn2_bwd_cuda_vec),
                  DP_VARIANT("dp_loop", nn2_dp_loop), DP_VARIANT("dp_vec", nn2_dp_vec),
-                 DP_VARIANT("dp_overlap", nn2_dp_overlap)},
+                 DP_VARIANT("dp_overlap", nn2_dp_overlap), DP_CUDA_VARIANT(nn2_dp_cuda_vec)},
 };
 VB_REGISTER_OP(dp_nn2_bwd);
