@@ -16,6 +16,8 @@
  * nccl.h where CMake found it (a system install, the nvidia-nccl-cu13 wheel,
  * VB_NCCL_ROOT), else from the declarations below, which the header checks
  * wherever it is found. */
+#define OMPI_SKIP_MPICXX 1 /* MPI's C interface only (no C++ bindings) */
+#define MPICH_SKIP_MPICXX 1
 #include <dlfcn.h>
 #include <mpi.h>
 #include <stdio.h>
