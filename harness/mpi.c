@@ -156,6 +156,7 @@ void vb_mpi_start(int argc, char **argv) {
 	for (int i = 1; i < argc; i++)
 		h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
 	if (!all_agree(h)) {
+		vb_error_said = 1; /* mpirun's SIGTERM during the exit adds no second line */
 		if (rank == 0)
 			fprintf(stderr,
 			        "vecbench: the %d MPI ranks were given different command lines: every rank must run "

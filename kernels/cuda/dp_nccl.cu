@@ -27,6 +27,7 @@
 #include "vb_cuda.cuh"
 
 extern "C" {
+#include "bench_shim.h" /* vb_bm_add_context */
 #include "dp.h"
 #include "mlp.h"             /* MLP_LR */
 int vb_mpi_local_size(void); /* harness/vb_mpi.h: the ranks on this host */
@@ -82,7 +83,8 @@ struct nccl_api {
 	int version;
 };
 
-char open_error[640]; /* why NCCL did not load; empty once it did */
+char open_error[640];    /* why NCCL did not load; empty once it did */
+const char *loaded_from; /* the file that did */
 
 template <class F> bool symbol(void *lib, const char *name, F *f) {
 	*f = (F)dlsym(lib, name);
@@ -106,7 +108,10 @@ nccl_api *open_nccl() {
 	for (const char *name : names) {
 		if (!name) continue;
 		lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-		if (lib) break;
+		if (lib) {
+			loaded_from = name;
+			break;
+		}
 		if (len < sizeof open_error)
 			len += (size_t)snprintf(open_error + len, sizeof open_error - len, " %s;", dlerror());
 		if (name == override) break; /* the one library to use: no fallback */
@@ -162,6 +167,12 @@ ncclComm_t communicator() {
 	MPI_Bcast(&id, (int)sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD);
 	VB_NCCL_CHECK(nccl()->CommInitRank(&g_comm, world, id, rank));
 	atexit(destroy_comm);
+	/* the results record which NCCL summed (version codes: 2.9 on major*10000 + minor*100 + patch) */
+	int v = nccl()->version, major = v >= 20900 ? v / 10000 : v / 1000,
+	    minor = v >= 20900 ? v / 100 % 100 : v / 100 % 10;
+	char lib[600];
+	snprintf(lib, sizeof lib, "NCCL %d.%d.%d (%s)", major, minor, v % 100, loaded_from);
+	vb_bm_add_context("nccl_library", lib);
 	return g_comm;
 }
 
