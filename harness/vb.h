@@ -191,7 +191,8 @@ static inline double vb_exact_dense(const int64_t *dim) {
  *   F64, BF16  kernels/cpu, float64 storage; bfloat16 storage with float32 math
  *   BF16DP     bfloat16 storage, AVX512_BF16 dot products, checked on the running CPU
  *   CUDA, CUDA_TF32, CUDA_FP16, CUDA_BF16   kernels/cuda: weak, NULL without CUDA
- *   DP         data-parallel over MPI ranks (kernels/cpu/dp.c): weak, NULL without MPI */
+ *   DP         data-parallel over MPI ranks (kernels/cpu/dp.c): weak, NULL without MPI
+ *   DP_CUDA    data-parallel on a GPU per rank (kernels/cuda/dp_nccl.cu): weak */
 #define VB_DECLARE_VARIANTS(list) list(VB_VARIANT_DECL)
 #define VB_VARIANT_DECL(prefix, name, kind) VB_DECL_##kind(prefix##_##name)
 #define VB_VARIANT_ROW(prefix, name, kind) VB_ROW_##kind(#name, prefix##_##name),
@@ -235,6 +236,7 @@ static inline double vb_exact_dense(const int64_t *dim) {
 #define VB_DECL_CUDA_FP16 VB_DECL_WEAK
 #define VB_DECL_CUDA_BF16 VB_DECL_WEAK
 #define VB_DECL_DP VB_DECL_WEAK
+#define VB_DECL_DP_CUDA VB_DECL_WEAK
 
 #define VB_ROW_F32(n, f)                                                                                               \
 	{ .name = (n), .fn = (f), .dtype = VB_F32 }
@@ -257,6 +259,9 @@ static inline double vb_exact_dense(const int64_t *dim) {
 	{ .name = (n), .fn = (f), VB_CUDA_BF16_FIELDS }
 #define VB_ROW_DP(n, f)                                                                                                \
 	{ .name = (n), .fn = (f), .dtype = VB_F32, .distributed = 1 }
+/* The tensors on the devices (the CUDA bridge), the bound of cuda_vec's. */
+#define VB_ROW_DP_CUDA(n, f)                                                                                           \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .distributed = 1 }
 
 /* Scratch memory for kernels: tracked (peak workspace per variant) and
  * reused across timed iterations, so allocation stays off the hot path. */

@@ -8,7 +8,8 @@
  * of each gradient element's sum over the m examples: still m - 1 additions
  * (within the shards, then across the ranks), which the probabilistic bound's
  * sqrt(m) u sum|terms| covers in any order; the gradient rounded once before
- * the update is one more rounding of lr |dW|, within the step's bound. */
+ * the update is one more rounding of lr |dW|, within the step's bound.
+ * dp_cuda_vec does the same on GPUs with NCCL's sum (kernels/cuda/dp_nccl.cu). */
 #include <string.h>
 
 #include "dp.h"
