@@ -79,6 +79,7 @@ VF_INLINE float vf_hmax(vf v) { return _mm512_reduce_max_ps(v); }
 VF_INLINE vf vf_exp(vf x) { return Sleef_expf16_u10(x); }
 VF_INLINE vf vf_log(vf x) { return Sleef_logf16_u10(x); }
 VF_INLINE vf vf_tanh(vf x) { return Sleef_tanhf16_u10(x); }
+VF_INLINE vf vf_log1p(vf x) { return Sleef_log1pf16_u10(x); }
 
 #elif defined(__AVX2__)
 enum { VF_LANES = 8 };
@@ -112,6 +113,7 @@ VF_INLINE float vf_hmax(vf v) {
 VF_INLINE vf vf_exp(vf x) { return Sleef_expf8_u10(x); }
 VF_INLINE vf vf_log(vf x) { return Sleef_logf8_u10(x); }
 VF_INLINE vf vf_tanh(vf x) { return Sleef_tanhf8_u10(x); }
+VF_INLINE vf vf_log1p(vf x) { return Sleef_log1pf8_u10(x); }
 
 #else /* scalar fallback: same code, one lane, libm */
 enum { VF_LANES = 1 };
@@ -132,6 +134,7 @@ VF_INLINE float vf_hmax(vf v) { return v; }
 VF_INLINE vf vf_exp(vf x) { return expf(x); }
 VF_INLINE vf vf_log(vf x) { return logf(x); }
 VF_INLINE vf vf_tanh(vf x) { return tanhf(x); }
+VF_INLINE vf vf_log1p(vf x) { return log1pf(x); }
 #endif
 
 /* ---- streaming stores ----
