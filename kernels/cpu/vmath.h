@@ -68,8 +68,11 @@ VF_INLINE void vf_store_part(float *p, int64_t n, vf v) { _mm512_mask_storeu_ps(
 /* A store that bypasses the caches (p aligned to the vector). */
 VF_INLINE void vf_store_nt(float *p, vf v) { _mm512_stream_ps(p, v); }
 VF_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
-/* x where c > 0, else 0. */
+/* x where c > 0, else 0. x is pinned to a register first: GCC otherwise
+ * folds the select into a zero-masked load of x, which made relu_bwd 50%
+ * slower on an AVX-512 EPYC (3.1 ms instead of 2.0 at 4096 x 2048). */
 VF_INLINE vf vf_where_pos(vf c, vf x) {
+	__asm__("" : "+v"(x));
 	return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c, _mm512_setzero_ps(), _CMP_GT_OQ), x);
 }
 /* v in the first n < VF_LANES lanes, 0 in the others. */
