@@ -47,9 +47,6 @@ static void grad_from_residual(const vb_call *c, const float *r) {
 
 void linreg_grad_vec(const vb_call *c) { grad_from_residual(c, residual(c)); }
 
-/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z, the logistic loss. */
-VF_INLINE vf logistic_loss(vf z, vf y) { return vf_max(z, vf_set1(0.0f)) - y * z + vf_log1p(vf_exp_neg_abs(z)); }
-
 /* z = X theta (one sgemv), then the loss of every example in SIMD (SLEEF's
  * exp and log1p), per-lane partial sums over blocks of examples, threads
  * over the blocks once m pays for the fork-join. */
@@ -60,7 +57,7 @@ void logreg_cost_vec(const vb_call *c) {
 	xtheta(c, z, 0.0f);
 	float s = 0;
 	VF_PAR_SUM(s, m >= VF_PAR_MIN / 16, i, 0, m, VF_CHUNK,
-	           { s += vf_sum_map2(z + i, y + i, m - i < VF_CHUNK ? m - i : VF_CHUNK, logistic_loss, 0.0f); });
+	           { s += vf_sum_map2(z + i, y + i, m - i < VF_CHUNK ? m - i : VF_CHUNK, vf_logistic_loss, 0.0f); });
 	((float *)c->t[T_OUT])[0] = s / (float)m;
 }
 

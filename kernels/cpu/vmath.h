@@ -208,6 +208,10 @@ VF_INLINE vf vf_sigmoid_minus(vf z, vf y) { return vf_sigmoid(z) - y; }
 /* e^-|z|, in (0, 1]: the logistic loss' log1p(e^-|z|) without overflow. */
 VF_INLINE vf vf_exp_neg_abs(vf z) { return vf_exp(-vf_max(z, -z)); }
 
+/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z: the logistic loss
+ * of logit z and label y, without overflow. */
+VF_INLINE vf vf_logistic_loss(vf z, vf y) { return vf_max(z, vf_set1(0.0f)) - y * z + vf_log1p(vf_exp_neg_abs(z)); }
+
 /* y[i] = f(x[i]), i < n: whole vectors, then one partial vector. y may be x. */
 VF_INLINE void vf_map1(float *y, const float *x, int64_t n, vf (*f)(vf)) {
 	int64_t i = 0;
