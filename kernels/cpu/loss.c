@@ -32,14 +32,19 @@ void mse_grad_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float *dA = c->t[2];
 	vf inv_m = vf_set1(1.0f / (float)m);
+	int nt = vf_streams(3.0 * sizeof(float) * (double)mn);
 	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
-		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0;
-		for (; i + VF_LANES <= end; i += VF_LANES)
-			vf_store(dA + i, (vf_load(A + i) - vf_load(Y + i)) * inv_m);
+		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0, head = nt ? vf_head(dA + i0, end - i0) : 0;
+		if (head)
+			vf_store_part(dA + i, head,
+			              (vf_load_part(A + i, head, 0.0f) - vf_load_part(Y + i, head, 0.0f)) * inv_m);
+		for (i += head; i + VF_LANES <= end; i += VF_LANES)
+			vf_store_to(dA + i, (vf_load(A + i) - vf_load(Y + i)) * inv_m, nt);
 		if (i < end) {
 			vf d = vf_load_part(A + i, end - i, 0.0f) - vf_load_part(Y + i, end - i, 0.0f);
 			vf_store_part(dA + i, end - i, d * inv_m);
 		}
+		if (nt) vf_fence();
 	});
 }
 
@@ -57,7 +62,8 @@ void softmax_xent_loss_vec(const vb_call *c) {
 	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
 		float *e = scratch + per_thread * omp_get_thread_num(), zmax[VF_BLOCK_ROWS];
-		vf_rows_exp_stable(e, zmax, Z + i * n, rows, n);
+		vf_rows_exp_stable_ahead(e, zmax, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
+		                         vf_next_block(i, br, m, n));
 		for (int64_t r = 0; r < rows; r++) {
 			const float *z = Z + (i + r) * n, *y = Y + (i + r) * n;
 			vf lse = vf_set1(zmax[r] + logf(vf_row_sum(e + r * n, n))), acc = vf_set1(0.0f);
@@ -71,29 +77,44 @@ void softmax_xent_loss_vec(const vb_call *c) {
 	((float *)c->t[2])[0] = total / (float)m;
 }
 
-/* One fused pass per block of rows: e = exp(Z - rowmax) into dZ, then
- * dZ = (e / sum(e) - Y) / m. */
+/* One fused pass per block of rows: e = exp(Z - rowmax), then
+ * dZ = (e / sum(e) - Y) / m. e goes to dZ itself, or, once Z, Y and dZ
+ * outgrow the last-level cache, to a per-thread block in L1 so that dZ is
+ * written once, with streaming stores (vmath.h). */
 void softmax_xent_grad_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N], br = vf_block_rows(n);
 	const float *Z = c->t[0], *Y = c->t[1];
 	float *dZ = c->t[2];
 	vf inv_m = vf_set1(1.0f / (float)m);
-	VF_PAR_FOR(m * n >= VF_PAR_MIN, i, 0, m, br, {
-		int64_t rows = m - i < br ? m - i : br;
-		float zmax[VF_BLOCK_ROWS];
-		vf_rows_exp_stable(dZ + i * n, zmax, Z + i * n, rows, n);
-		for (int64_t r = 0; r < rows; r++) {
-			const float *y = Y + (i + r) * n;
-			float *dz = dZ + (i + r) * n;
-			vf inv_sum = vf_set1(1.0f / vf_row_sum(dz, n));
-			int64_t j = 0;
-			for (; j + VF_LANES <= n; j += VF_LANES)
-				vf_store(dz + j, (vf_load(dz + j) * inv_sum - vf_load(y + j)) * inv_m);
-			if (j < n) {
-				vf e = vf_load_part(dz + j, n - j, 0.0f), label = vf_load_part(y + j, n - j, 0.0f);
-				vf_store_part(dz + j, n - j, (e * inv_sum - label) * inv_m);
+	int nt = vf_streams(3.0 * sizeof(float) * (double)(m * n));
+	float *scratch = nt ? vb_scratch(c, sizeof(float) * (size_t)(br * n * omp_get_max_threads())) : NULL;
+	enum { SUPER = 16 }; /* blocks per fence */
+	VF_PAR_FOR(m * n >= VF_PAR_MIN, i0, 0, m, br * SUPER, {
+		for (int64_t i = i0; i < m && i < i0 + br * SUPER; i += br) {
+			int64_t rows = m - i < br ? m - i : br;
+			float zmax[VF_BLOCK_ROWS], *eb = nt ? scratch + br * n * omp_get_thread_num() : dZ + i * n;
+			/* the next rows of Z, and this block's labels, fetched during the exponentials */
+			vf_rows_exp_stable_ahead(eb, zmax, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
+			                         vf_next_block(i, br, m, n));
+			for (int64_t r = 0; r < rows; r++) {
+				const float *y = Y + (i + r) * n, *e = eb + r * n;
+				float *dz = dZ + (i + r) * n;
+				vf inv_sum = vf_set1(1.0f / vf_row_sum(e, n));
+				int64_t j = nt ? vf_head(dz, n) : 0;
+				if (j)
+					vf_store_part(dz, j,
+					              (vf_load_part(e, j, 0.0f) * inv_sum - vf_load_part(y, j, 0.0f)) *
+					                  inv_m);
+				for (; j + VF_LANES <= n; j += VF_LANES)
+					vf_store_to(dz + j, (vf_load(e + j) * inv_sum - vf_load(y + j)) * inv_m, nt);
+				if (j < n) {
+					vf ej = vf_load_part(e + j, n - j, 0.0f),
+					   label = vf_load_part(y + j, n - j, 0.0f);
+					vf_store_part(dz + j, n - j, (ej * inv_sum - label) * inv_m);
+				}
 			}
 		}
+		if (nt) vf_fence();
 	});
 }
 
@@ -120,16 +141,22 @@ void bce_grad_vec(const vb_call *c) {
 	const float *A = c->t[0], *Y = c->t[1];
 	float *dA = c->t[2];
 	vf one = vf_set1(1.0f), inv_m = vf_set1(1.0f / (float)m);
+	int nt = vf_streams(3.0 * sizeof(float) * (double)mn);
 	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
-		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0;
-		for (; i + VF_LANES <= end; i += VF_LANES) {
+		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0, head = nt ? vf_head(dA + i0, end - i0) : 0;
+		if (head) {
+			vf a = vf_load_part(A + i, head, 0.5f);
+			vf_store_part(dA + i, head, (a - vf_load_part(Y + i, head, 0.5f)) * inv_m / (a * (one - a)));
+		}
+		for (i += head; i + VF_LANES <= end; i += VF_LANES) {
 			vf a = vf_load(A + i);
-			vf_store(dA + i, (a - vf_load(Y + i)) * inv_m / (a * (one - a)));
+			vf_store_to(dA + i, (a - vf_load(Y + i)) * inv_m / (a * (one - a)), nt);
 		}
 		if (i < end) {
 			vf a = vf_load_part(A + i, end - i, 0.5f);
 			vf_store_part(dA + i, end - i,
 			              (a - vf_load_part(Y + i, end - i, 0.5f)) * inv_m / (a * (one - a)));
 		}
+		if (nt) vf_fence();
 	});
 }

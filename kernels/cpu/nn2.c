@@ -29,13 +29,13 @@ void nn2_fwd_vec(const vb_call *c) {
 	const float *Y = c->t[T_Y];
 	float *A2 = vb_scratch(c, sizeof(float) * (size_t)(m * h)),
 	      *Z3 = vb_scratch(c, sizeof(float) * (size_t)(m * k));
-	float *E = vb_scratch(c, sizeof(float) * (size_t)(m * k));
 	forward(c, A2, Z3);
-	vf_map1(E, Z3, m * k, vf_exp_neg_abs);
-	/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z; log1pf stays scalar (glibc) */
+	/* the logistic loss in SIMD (SLEEF's exp and log1p; a scalar log1pf
+	 * loop took 1.6 of 9 ms at m=16384), per-lane partial sums per chunk */
+	int64_t mk = m * k;
 	float J = 0;
-	for (int64_t i = 0; i < m * k; i++)
-		J += fmaxf(Z3[i], 0) - Y[i] * Z3[i] + log1pf(E[i]);
+	VF_PAR_SUM(J, mk >= VF_PAR_MIN / 16, i, 0, mk, VF_CHUNK,
+	           { J += vf_sum_map2(Z3 + i, Y + i, mk - i < VF_CHUNK ? mk - i : VF_CHUNK, vf_logistic_loss, 0.0f); });
 	((float *)c->t[T_OUT])[0] = J / (float)m;
 }
 

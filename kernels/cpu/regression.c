@@ -3,6 +3,7 @@
  * the sigmoid are SIMD passes over the m residuals (vmath.h). */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 
 #include "regression.h"
 #include "vmath.h"
@@ -46,24 +47,58 @@ static void grad_from_residual(const vb_call *c, const float *r) {
 
 void linreg_grad_vec(const vb_call *c) { grad_from_residual(c, residual(c)); }
 
+/* z = X theta (one sgemv), then the loss of every example in SIMD (SLEEF's
+ * exp and log1p), per-lane partial sums over blocks of examples, threads
+ * over the blocks once m pays for the fork-join. */
 void logreg_cost_vec(const vb_call *c) {
 	int64_t m = c->dim[M];
 	const float *y = c->t[T_Y];
-	float *z = vb_scratch(c, sizeof(float) * (size_t)m), *e = vb_scratch(c, sizeof(float) * (size_t)m);
+	float *z = vb_scratch(c, sizeof(float) * (size_t)m);
 	xtheta(c, z, 0.0f);
-	vf_map1(e, z, m, vf_exp_neg_abs);
-	/* softplus(z) - y z = max(z, 0) + log1p(e^-|z|) - y z; log1pf stays scalar (glibc) */
 	float s = 0;
-	for (int64_t i = 0; i < m; i++)
-		s += fmaxf(z[i], 0) - y[i] * z[i] + log1pf(e[i]);
+	VF_PAR_SUM(s, m >= VF_PAR_MIN / 16, i, 0, m, VF_CHUNK,
+	           { s += vf_sum_map2(z + i, y + i, m - i < VF_CHUNK ? m - i : VF_CHUNK, vf_logistic_loss, 0.0f); });
 	((float *)c->t[T_OUT])[0] = s / (float)m;
 }
 
+/* r = sigma(X theta) - y, dtheta = 1/m X^T r: two sgemvs over X (the
+ * seeds' form) while X fits in half the last-level cache. Beyond it they
+ * would read X from memory twice, so one pass instead: per block of rows
+ * (about 256 KiB, in L2), z = X_b theta, r = sigma(z) - y, then g += X_b^T r
+ * while X_b is still in cache (two sgemvs, single-threaded inside the
+ * parallel loop); the threads' partial gradients are added at the end.
+ * m = 262144, n = 64, one thread: 4.0 ms instead of 6.3 (CPU time). */
 void logreg_grad_vec(const vb_call *c) {
-	int64_t m = c->dim[M];
-	const float *y = c->t[T_Y];
-	float *r = vb_scratch(c, sizeof(float) * (size_t)m);
-	xtheta(c, r, 0.0f);
-	vf_map2(r, r, y, m, vf_sigmoid_minus);
-	grad_from_residual(c, r);
+	int64_t m = c->dim[M], n = c->dim[N];
+	const float *X = c->t[T_X], *y = c->t[T_Y], *theta = c->t[T_THETA];
+	float *out = c->t[T_OUT];
+	if (!vf_streams(sizeof(float) * (double)(m * n))) {
+		float *r = vb_scratch(c, sizeof(float) * (size_t)m);
+		xtheta(c, r, 0.0f);
+		vf_map2(r, r, y, m, vf_sigmoid_minus);
+		grad_from_residual(c, r);
+		return;
+	}
+	int64_t rows = ((int64_t)1 << 16) / n;
+	rows = rows < 16 ? 16 : rows;
+	int threads = m * n >= VF_PAR_MIN && m >= 2 * rows ? omp_get_max_threads() : 1;
+	float *r = vb_scratch(c, sizeof(float) * (size_t)m),
+	      *part = vb_scratch(c, sizeof(float) * (size_t)(n * threads));
+	for (int64_t k = 0; k < n * threads; k++)
+		part[k] = 0;
+	VF_PAR_FOR(threads > 1, i, 0, m, rows, {
+		int64_t nb = m - i < rows ? m - i : rows;
+		float *g = part + n * omp_get_thread_num();
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)nb, (int)n, 1.0f, X + i * n, (int)n, theta, 1, 0.0f,
+		            r + i, 1);
+		vf_map2(r + i, r + i, y + i, nb, vf_sigmoid_minus);
+		cblas_sgemv(CblasRowMajor, CblasTrans, (int)nb, (int)n, 1.0f, X + i * n, (int)n, r + i, 1, 1.0f, g, 1);
+	});
+	float inv_m = 1.0f / (float)m;
+	for (int64_t k = 0; k < n; k++) {
+		float t = 0;
+		for (int p = 0; p < threads; p++)
+			t += part[p * n + k];
+		out[k] = t * inv_m;
+	}
 }
