@@ -2,8 +2,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "cli.h"
 #include "expect.h"
-#include "report.h"
 
 static int near(double a, double b) { return fabs(a - b) <= 1e-12 * fabs(b); }
 

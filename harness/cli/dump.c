@@ -9,39 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "report.h"
-
-static const char *npy_descr(vb_dtype t) {
-	switch (t) {
-	case VB_F64: return "<f8";
-	case VB_F16: return "<f2";
-	default: return "<f4"; /* bf16 has no NumPy dtype: written as float32 */
-	}
-}
-
-/* One .npy file in memory: magic, header padded to 64 bytes, data. */
-char *vb_npy_encode(const void *data, vb_dtype t, int64_t rows, int64_t cols, int64_t numel, size_t *len) {
-	char hdr[256];
-	int h = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%lld, %lld), }",
-	                 npy_descr(t), (long long)rows, (long long)cols);
-	size_t total_hdr = (size_t)(10 + h + 1 + 63) / 64 * 64;
-	size_t pad = total_hdr - 10 - (size_t)h - 1;
-	size_t esize = t == VB_F64 ? 8 : t == VB_F16 ? 2 : 4;
-	*len = total_hdr + (size_t)numel * esize;
-	char *buf = VB_XMALLOC(*len);
-	memcpy(buf, "\x93NUMPY\x01\x00", 8);
-	buf[8] = (char)((total_hdr - 10) & 0xff);
-	buf[9] = (char)((total_hdr - 10) >> 8);
-	memcpy(buf + 10, hdr, (size_t)h);
-	memset(buf + 10 + h, ' ', pad);
-	buf[total_hdr - 1] = '\n';
-	if (t == VB_BF16)
-		for (int64_t k = 0; k < numel; k++)
-			((float *)(buf + total_hdr))[k] = (float)vb_load(data, t, k);
-	else
-		memcpy(buf + total_hdr, data, (size_t)numel * esize);
-	return buf;
-}
+#include "commands.h"
 
 static void write_new(const char *dir, const char *name, const char *data, size_t len) {
 	char path[4096];

@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "ab.h"
+#include "cli.h"
+#include "commands.h"
 #include "doctor.h"
 #include "prof.h"
 #include "regress.h"
-#include "report.h"
+#include "results.h"
 #include "vb_mpi.h"
 
 static void usage(FILE *f) {

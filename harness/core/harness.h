@@ -1,4 +1,5 @@
-/* vecbench harness internals: registry, dims, tensors, checks, I/O. */
+/* The harness core: registry, dims, tensors, arena, checks, machine id, I/O.
+ * Every part of the harness may use it; it uses none of them. */
 #ifndef VB_HARNESS_H
 #define VB_HARNESS_H
 
@@ -25,6 +26,15 @@ char *vb_read_file(const char *path, size_t max_bytes, size_t *len);
 double vb_now(void);
 uint64_t vb_hash_str(const char *s);
 uint64_t vb_splitmix64(uint64_t *state);
+/* 1.5K, 12.0M, 3.2G (binary prefixes); "-" for NAN. */
+void vb_fmt_bytes(double b, char *buf, size_t len);
+
+/* ---- machine.c ---- */
+/* The CPU model from /proc/cpuinfo, or "unknown". */
+void vb_cpu_model(char *buf, size_t len);
+/* CPU model, core count, GPU, BLAS and compiler, as a file name:
+ * [a-z0-9._-], at most 160 bytes. Baselines are filed under it. */
+void vb_machine_id(char *buf, size_t len);
 
 /* ---- registry.c ---- */
 size_t vb_op_count(void);
@@ -176,11 +186,10 @@ int vb_self_test(const vb_ref *refs, int nrefs, int vi, int *tried, char *msg, s
 int vb_check_grad(const vb_op *op, const int64_t *dim, uint64_t seed, vb_check_result *res);
 void vb_check_repro(const vb_op *op, const int64_t *dim, uint64_t seed, const char *variant, char *buf, size_t len);
 
-/* ---- nvtx.c ---- */
-void vb_range_push(const char *name);
-void vb_range_pop(void);
-
-/* ---- cuda bridge (harness/cuda.cu when built with CUDA) ---- */
+/* ---- the device bridge ----
+ * Declared here because checking a variant runs it wherever it lives;
+ * implemented by measure/cuda.cu (CUDA built) or measure/cuda_none.c, one of
+ * which every program links as an object, as it links the kernels. */
 /* NULL when CUDA variants can run, else the reason they cannot. */
 const char *vb_cuda_unavailable(void);
 /* The same for one CUDA variant: also NULL or why not (no cuBLAS for a
@@ -188,15 +197,6 @@ const char *vb_cuda_unavailable(void);
 const char *vb_cuda_variant_unavailable(const vb_variant *v);
 /* Runs a CUDA variant on host tensors: copies in, runs, copies back. */
 int vb_cuda_call(const vb_variant *v, vb_tensors *host, vb_arena *ws, char *err, size_t errlen);
-/* Times a CUDA variant inside a Google Benchmark run (CUDA events as manual
- * iteration time), with the NVTX range name around it. */
-struct vb_bm_state;
-int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws, const char *range,
-                  char *err, size_t errlen);
-/* Device facts and measured limits (copy bandwidth, cuBLAS peaks) into the
- * results context when a device is usable and a CUDA variant was called in
- * this process; otherwise only cuda_calibration, saying why not. */
-void vb_cuda_context_register(void);
 
 /* ---- peers.c: PyTorch and NumPy as variants, through one Python worker ---- */
 /* Appends the peer variants the worker implements for op (registry). */
@@ -210,17 +210,18 @@ int vb_peer_call(const vb_variant *v, vb_tensors *ts, char *err, size_t errlen);
 /* Before timing a case: its inputs to the worker, warm-up, and the best of 1
  * or 2 threads (*threads). */
 int vb_peer_prepare(const vb_variant *v, vb_tensors *ts, int *threads, char *err, size_t errlen);
-/* One Google Benchmark run of the prepared case: the worker's mean time per
- * call as manual iteration time; *peak_rss the worker's resident peak since
- * the case was prepared (NAN when unknown). */
-int vb_peer_bench(struct vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
-                  size_t errlen);
 /* 1 once the worker died or misbehaved during this run. */
 int vb_peer_died(void);
-/* The interpreter and library versions into the results context, when a peer ran. */
-void vb_peers_context_register(void);
+/* Times n calls of the prepared case in the worker: 0 with the mean seconds
+ * per call and the worker's resident peak since the case was prepared (NAN
+ * when unknown), or -1 with why in err. measure/peer_bench.c times with it. */
+int vb_peer_time(const vb_variant *v, const vb_tensors *ts, int64_t n, double *per_call, double *peak_rss, char *err,
+                 size_t errlen);
+/* The interpreter and library versions, as (key, value) pairs given to add,
+ * when a peer ran: peer_python, peer_torch_version, peer_numpy_version. */
+void vb_peers_versions(void (*add)(const char *key, const char *value));
 
-/* ---- dump.c ---- */
+/* ---- tensor.c ---- */
 /* One .npy file (format 1.0) in memory, rows x cols of dtype t; malloc'd. */
 char *vb_npy_encode(const void *data, vb_dtype t, int64_t rows, int64_t cols, int64_t numel, size_t *len);
 

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_shim.h"
 #include "vb_mpi.h"
 
 /* The compute/communication split of the last distributed call. */
@@ -33,16 +32,16 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 	(void)op, (void)vi, (void)dim, (void)seed, (void)min_time;
 	return 1;
 }
-void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws) {
+void vb_mpi_step(const vb_variant *v, const vb_call *call, vb_arena *ws, double slowest[3], double *bytes) {
 	(void)v, (void)call, (void)ws;
-	vb_bm_skip_with_error(st, "not built: no MPI at build time");
+	slowest[0] = slowest[1] = slowest[2] = *bytes = 0;
 }
 int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len) {
 	(void)v, (void)call, (void)ts;
 	snprintf(msg, len, "not built: no MPI at build time");
 	return -1;
 }
-void vb_mpi_context_register(void) {}
+void vb_mpi_context(void (*add)(const char *key, const char *value)) { (void)add; }
 
 #else
 
@@ -249,26 +248,16 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 	return iters;
 }
 
-void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws) {
-	double compute = 0, comm = 0, bytes = 0;
-	int64_t n = 0;
-	while (vb_bm_keep_running(st)) {
-		vb_arena_reset(ws);
-		watch(1);
-		MPI_Barrier(MPI_COMM_WORLD); /* steps start together: a step lasts until its slowest rank ends */
-		double mine[3], slowest[3];
-		mine[0] = timed_step(v, call);
-		mine[1] = last_call.compute, mine[2] = last_call.comm;
-		MPI_Allreduce(mine, slowest, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-		watch(0);
-		vb_bm_set_iteration_time(st, slowest[0]);
-		compute += slowest[1], comm += slowest[2], bytes = last_call.bytes, n++;
-	}
-	if (n == 0) return;
-	vb_bm_counter(st, "world_size", world, 0);
-	vb_bm_counter(st, "step_compute_us", compute / (double)n * 1e6, 0);
-	vb_bm_counter(st, "step_comm_us", comm / (double)n * 1e6, 0);
-	vb_bm_counter(st, "comm_bytes_per_step", bytes, VB_BM_BASE_1024);
+void vb_mpi_step(const vb_variant *v, const vb_call *call, vb_arena *ws, double slowest[3], double *bytes) {
+	vb_arena_reset(ws);
+	watch(1);
+	MPI_Barrier(MPI_COMM_WORLD); /* steps start together: a step lasts until its slowest rank ends */
+	double mine[3];
+	mine[0] = timed_step(v, call);
+	mine[1] = last_call.compute, mine[2] = last_call.comm;
+	MPI_Allreduce(mine, slowest, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+	watch(0);
+	*bytes = last_call.bytes;
 }
 
 int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len) {
@@ -285,11 +274,11 @@ int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tenso
 	return -1;
 }
 
-void vb_mpi_context_register(void) {
+void vb_mpi_context(void (*add)(const char *key, const char *value)) {
 	if (!active) return;
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%d", world);
-	vb_bm_add_context("world_size", buf);
+	add("world_size", buf);
 	/* hosts: each distinct name with its rank count, in rank order */
 	char name[MPI_MAX_PROCESSOR_NAME] = {0};
 	int len;
@@ -309,11 +298,11 @@ void vb_mpi_context_register(void) {
 		snprintf(buf + used, sizeof buf - used, "%s%s x%d", used ? ", " : "", h, count);
 	}
 	free(all);
-	vb_bm_add_context("mpi_hosts", buf);
+	add("mpi_hosts", buf);
 	char lib[MPI_MAX_LIBRARY_VERSION_STRING];
 	MPI_Get_library_version(lib, &len);
 	lib[strcspn(lib, "\n")] = 0;
-	vb_bm_add_context("mpi_library", lib);
+	add("mpi_library", lib);
 	/* Open MPI picks its transport per peer (shared memory on one host, TCP or
 	 * a fabric between hosts); what the user forced is recorded as given. */
 	buf[0] = 0;
@@ -325,9 +314,9 @@ void vb_mpi_context_register(void) {
 		size_t used = strlen(buf);
 		snprintf(buf + used, sizeof buf - used, "%s%s=%s", used ? " " : "", mca[i], val ? val : "default");
 	}
-	vb_bm_add_context("mpi_transport", buf);
+	add("mpi_transport", buf);
 	const char *omp = getenv("OMP_NUM_THREADS");
-	vb_bm_add_context("mpi_threads_per_rank", omp ? omp : "unset");
+	add("mpi_threads_per_rank", omp ? omp : "unset");
 }
 
 #endif

@@ -26,7 +26,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "bench_shim.h"
 #include "harness.h"
 
 #ifndef VB_PEERS_DIR
@@ -452,10 +451,8 @@ int vb_peer_prepare(const vb_variant *v, vb_tensors *ts, int *threads, char *err
 	return load(v, ts, 1, threads, err, errlen);
 }
 
-int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
-                  size_t errlen) {
-	int64_t n = vb_bm_max_iterations(st);
-	if (n < 1) n = 1;
+int vb_peer_time(const vb_variant *v, const vb_tensors *ts, int64_t n, double *per_call, double *peak_rss, char *err,
+                 size_t errlen) {
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", "time");
 	cJSON_AddNumberToObject(req, "calls", (double)n);
@@ -473,12 +470,11 @@ int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, do
 		snprintf(err, errlen, "peer reply without a time");
 		return -1;
 	}
-	while (vb_bm_keep_running(st))
-		vb_bm_set_iteration_time(st, per);
+	*per_call = per;
 	return 0;
 }
 
-void vb_peers_context_register(void) {
+void vb_peers_versions(void (*add)(const char *key, const char *value)) {
 	if (!W.hello || W.fd < 0) return;
 	/* hello again: the versions of the libraries that ran since the first one */
 	cJSON *req = cJSON_CreateObject();
@@ -491,7 +487,7 @@ void vb_peers_context_register(void) {
 	cJSON *py = cJSON_GetObjectItemCaseSensitive(W.hello, "python");
 	char v[320];
 	snprintf(v, sizeof v, "%s %s", python(), cJSON_IsString(py) ? py->valuestring : "");
-	vb_bm_add_context("peer_python", v);
+	add("peer_python", v);
 	cJSON *peers = cJSON_GetObjectItemCaseSensitive(W.hello, "peers");
 	static const char *const names[] = {"torch", "numpy"};
 	for (int k = 0; k < 2; k++) {
@@ -499,6 +495,6 @@ void vb_peers_context_register(void) {
 		cJSON *ver = cJSON_GetObjectItemCaseSensitive(p, "version");
 		char key[64];
 		snprintf(key, sizeof key, "peer_%s_version", names[k]);
-		if (cJSON_IsString(ver) && *ver->valuestring) vb_bm_add_context(key, ver->valuestring);
+		if (cJSON_IsString(ver) && *ver->valuestring) add(key, ver->valuestring);
 	}
 }

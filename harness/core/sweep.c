@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "cli.h"
 
 int vb_sweep_parse(const char *s, vb_sweep_spec *out, char *err, size_t errlen) {
 	memset(out, 0, sizeof *out);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -135,4 +136,20 @@ uint64_t vb_splitmix64(uint64_t *state) {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+void vb_fmt_bytes(double b, char *buf, size_t len) {
+	if (isnan(b)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	const char *unit = "KMGTP";
+	if (fabs(b) < 1024) {
+		snprintf(buf, len, "%.0fB", b);
+		return;
+	}
+	int u = -1;
+	while (fabs(b) >= 1024 && u < 4)
+		b /= 1024, u++;
+	snprintf(buf, len, fabs(b) < 10 ? "%.1f%c" : "%.0f%c", b, unit[u]);
 }

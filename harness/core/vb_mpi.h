@@ -5,9 +5,7 @@
 #ifndef VB_MPI_H
 #define VB_MPI_H
 
-#include "report.h"
-
-struct vb_bm_state;
+#include "cli.h"
 
 /* Called first by main: when launched by mpirun, initialises MPI, silences
  * ranks > 0 (stdout and stderr), and checks that every rank was given the
@@ -29,15 +27,17 @@ void vb_mpi_quiet_barrier(void);
  * slowest rank's time, enough iterations for min_time seconds; the same on
  * every rank (Google Benchmark's own choice would differ between ranks). */
 int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t seed, double min_time);
-/* One distributed benchmark: each iteration's time is the slowest rank's
- * (manual time), with counters for the compute/communication split, bytes
- * moved and the world size. A watchdog aborts the job when a step hangs. */
-void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws);
+/* One step of a distributed benchmark, every rank in lockstep under the
+ * watchdog (which aborts the job when a step hangs): slowest[] gets the
+ * slowest rank's step, compute and communication seconds, *bytes what this
+ * rank moved. measure/mpi_bench.c times with it. */
+void vb_mpi_step(const vb_variant *v, const vb_call *call, vb_arena *ws, double slowest[3], double *bytes);
 /* One checked call of a distributed variant under the watchdog; then the
  * ranks compare their outputs. Returns 0, or -1 with why in msg (the ranks
  * disagree: the same answer on every rank). */
 int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len);
-/* world_size, hosts, the MPI library and its transport settings. */
-void vb_mpi_context_register(void);
+/* world_size, mpi_hosts, mpi_library, mpi_transport and
+ * mpi_threads_per_rank as (key, value) pairs given to add, under mpirun. */
+void vb_mpi_context(void (*add)(const char *key, const char *value));
 
 #endif

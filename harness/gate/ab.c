@@ -44,6 +44,7 @@
 
 #include "ab.h"
 #include "cli.h"
+#include "inject.h"
 #include "regress.h"
 #include "stats.h"
 #include "vb_ops_abi.h"

@@ -6,8 +6,7 @@
 
 #include "bench_shim.h"
 #include "gemm.h"
-#include "harness.h"
-#include "report.h"
+#include "prof.h"
 
 #ifndef VB_FLAGS_REFERENCE
 #define VB_FLAGS_REFERENCE "unknown"
@@ -26,25 +25,6 @@
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 extern int openblas_get_num_threads(void);
-
-void vb_cpu_model(char *buf, size_t len) {
-	snprintf(buf, len, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (!f) return;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, "model name", 10) == 0) {
-			char *p = strchr(line, ':');
-			if (p) {
-				p += 2;
-				p[strcspn(p, "\n")] = 0;
-				snprintf(buf, len, "%s", p);
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 int vb_context_count(void) { return 10; }
 

@@ -11,8 +11,7 @@
  * why the kernels keep out of OpenMP regions they do not need, vmath.h's
  * VF_PAR_FOR). A kernel valgrind cannot run (an instruction it does not
  * decode, such as AVX-512) is reported as not counted.
- *
- * Also here: VB_INJECT_SLOWDOWN, the test-only extra work of the gate's proofs. */
+ */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -27,76 +26,19 @@
 
 #include <cjson/cJSON.h>
 
-#include "bench_shim.h"
-#include "regress.h"
+#include "inject.h"
+#include "prof.h"
 
 #define COUNT_CALLS 20 /* a multiple of 4 and 10: injected 10% and 25% are whole calls */
 #define COUNT_WARMUP 2 /* lazy binding, BLAS buffers, scratch growth happen before counting */
 #define ENV_MANIFEST "VB_COUNT_MANIFEST"
 #define ENV_SKIP "VB_COUNT_SKIP"
-#define ENV_INJECT "VB_INJECT_SLOWDOWN"
-
-/* ---- injection ---- */
-
-typedef struct {
-	int set;
-	char op[128], variant[64];
-	double pct;
-} inject_spec;
-
-static const inject_spec *inject_parse(void) {
-	static inject_spec spec;
-	static int parsed;
-	if (parsed) return &spec;
-	parsed = 1;
-	const char *e = getenv(ENV_INJECT);
-	if (!e || !*e) return &spec;
-	const char *slash = strchr(e, '/'), *colon = strrchr(e, ':');
-	char *end;
-	errno = 0;
-	double pct = colon ? strtod(colon + 1, &end) : NAN;
-	if (!slash || !colon || colon < slash || slash == e || colon == slash + 1 || errno || end == colon + 1 ||
-	    *end || !(pct > 0 && pct <= 1000) || (size_t)(slash - e) >= sizeof spec.op ||
-	    (size_t)(colon - slash - 1) >= sizeof spec.variant)
-		vb_die(VB_EXIT_USAGE, "bad %s '%s': expected op/variant:PCT, e.g. dense_fwd/vec:10 (0 < PCT <= 1000)",
-		       ENV_INJECT, e);
-	memcpy(spec.op, e, (size_t)(slash - e));
-	memcpy(spec.variant, slash + 1, (size_t)(colon - slash - 1));
-	spec.pct = pct;
-	spec.set = 1;
-	return &spec;
-}
-
-vb_inject vb_inject_for(const vb_op *op, const vb_variant *v) {
-	const inject_spec *s = inject_parse();
-	vb_inject in = {0, 0};
-	if (s->set && !strcmp(s->op, op->name) && !strcmp(s->variant, v->name)) in.pct = s->pct;
-	return in;
-}
-
-void vb_inject_validate(const vb_select *sel, const vb_case *cases, int ncases) {
-	const inject_spec *s = inject_parse();
-	if (!s->set) return;
-	for (int i = 0; i < ncases; i++) {
-		if (strcmp(cases[i].op->name, s->op)) continue;
-		int vi = vb_op_variant_index(cases[i].op, s->variant);
-		if (vi < 0 || !vb_select_variant(sel, &cases[i].op->variants[vi])) continue;
-		if (cases[i].op->variants[vi].device != VB_CPU)
-			vb_die(VB_EXIT_USAGE, "%s: %s/%s is a GPU variant; injection works on CPU variants", ENV_INJECT,
-			       s->op, s->variant);
-		fprintf(stderr,
-		        "vecbench: note: %s: %s/%s does %g%% more work (extra calls), to test the regression gate\n",
-		        ENV_INJECT, s->op, s->variant, s->pct);
-		return;
-	}
-	vb_die(VB_EXIT_USAGE, "%s names %s/%s, which is not among the selected kernels", ENV_INJECT, s->op, s->variant);
-}
 
 void vb_regress_context_register(void) {
 	char id[256];
 	vb_machine_id(id, sizeof id);
 	vb_bm_add_context("machine_id", id);
-	const char *inj = getenv(ENV_INJECT);
+	const char *inj = getenv(VB_ENV_INJECT);
 	if (inj && *inj) vb_bm_add_context("inject_slowdown", inj);
 }
 
@@ -401,7 +343,7 @@ static void add_context(cJSON *ctx, const char *counter) {
 	cJSON_AddStringToObject(ctx, "machine_id", id);
 	cJSON_AddStringToObject(ctx, "instruction_counter", counter);
 	cJSON_AddNumberToObject(ctx, "count_calls", COUNT_CALLS);
-	const char *inj = getenv(ENV_INJECT);
+	const char *inj = getenv(VB_ENV_INJECT);
 	if (inj && *inj) cJSON_AddStringToObject(ctx, "inject_slowdown", inj);
 }
 

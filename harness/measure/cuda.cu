@@ -35,8 +35,7 @@
 
 #define _Noreturn __attribute__((noreturn)) /* harness.h is C17 */
 extern "C" {
-#include "bench_shim.h"
-#include "harness.h"
+#include "prof.h"
 }
 #undef _Noreturn
 

@@ -1,6 +1,6 @@
 /* The CUDA bridge when vecbench is built without CUDA: GPU variants are
  * listed as unavailable and skipped. harness/cuda.cu replaces this file. */
-#include "harness.h"
+#include "prof.h"
 
 const char *vb_cuda_unavailable(void) { return "built without CUDA"; }
 

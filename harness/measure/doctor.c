@@ -24,7 +24,6 @@
 #include "cli.h"
 #include "harness.h"
 #include "prof.h"
-#include "report.h"
 
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);

@@ -74,22 +74,6 @@ const char *vb_memprof_rss_scope(void) {
 	                           : "whole process so far (getrusage ru_maxrss)";
 }
 
-void vb_fmt_bytes(double b, char *buf, size_t len) {
-	if (isnan(b)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	const char *unit = "KMGTP";
-	if (fabs(b) < 1024) {
-		snprintf(buf, len, "%.0fB", b);
-		return;
-	}
-	int u = -1;
-	while (fabs(b) >= 1024 && u < 4)
-		b /= 1024, u++;
-	snprintf(buf, len, fabs(b) < 10 ? "%.1f%c" : "%.0f%c", b, unit[u]);
-}
-
 static int above_roof; /* a %roof above 100 was shown */
 
 void vb_summary_extra_header(char *buf, size_t len, int with_gpu) {

@@ -1,12 +1,17 @@
-/* Memory profiling, roofline calibration, the progress line, and the plots
- * and report drawn from a results JSON. */
+/* The measuring part: `vecbench run`, memory profiling, the roofline
+ * calibration, the progress line, the results context, instruction counts,
+ * NVTX ranges, and the timing side of the CUDA bridge, the peers and MPI.
+ * Uses the core only. */
 #ifndef VB_PROF_H
 #define VB_PROF_H
 
 #include <cjson/cJSON.h>
 
 #include "bench_shim.h"
+#include "calibration.h"
+#include "cli.h"
 #include "harness.h"
+#include "record.h"
 
 /* ---- memprof.c: memory of one op x variant x size; zero-initialised ---- */
 typedef struct {
@@ -31,29 +36,8 @@ void vb_memprof_counters(const vb_memprof *m, vb_bm_state *st);
 void vb_memprof_from_json(vb_memprof *m, const cJSON *bench);
 /* "per benchmark (VmHWM reset)" or "whole process (getrusage)". */
 const char *vb_memprof_rss_scope(void);
-/* 1.5K, 12.0M, 3.2G (binary prefixes); "-" for NAN. */
-void vb_fmt_bytes(double b, char *buf, size_t len);
 
 /* ---- roofline.c: the machine's limits, measured once and cached ---- */
-typedef struct {
-	double sgemm_gflops; /* a large OpenBLAS sgemm: the compute roof */
-	double fma_gflops;   /* a pure FMA loop: the theoretical check */
-	double triad_gbs;    /* STREAM triad, all threads: the memory roof */
-	double copy_gbs;     /* STREAM copy, all threads */
-	/* The cache-aware roofline: triad bandwidth (all threads) with each
-	 * thread's arrays at half of its share of the level, and the level's
-	 * capacity over the threads (private levels add up across cores).
-	 * NAN when the level is absent; DRAM is triad_gbs. */
-	double l1_gbs, l2_gbs, l3_gbs;
-	double l1_bytes, l2_bytes, l3_bytes;
-	int threads;
-	int sgemm_n;
-	char fma_isa[16]; /* avx512, avx2, scalar */
-	char cpu_model[128];
-	char date[32];
-	char source[1024]; /* measured or cached, and where */
-	double seconds;    /* time the measurement took */
-} vb_calibration;
 
 /* Loads the cached calibration of this machine (XDG_CACHE_HOME or
  * ~/.cache/vecbench/<host>.json) or measures and caches it. */
@@ -68,28 +52,11 @@ void vb_calibration_print(const vb_calibration *cal);
 void vb_calibration_measure(vb_calibration *cal);
 /* The theoretical check: the sgemm peak is not above the FMA loop's. */
 int vb_calibration_consistent(const vb_calibration *cal);
-/* The ceiling at an arithmetic intensity (FLOP/byte), in FLOP/s:
- * min(peak sgemm, intensity x triad bandwidth). */
-double vb_roofline_ceiling(const vb_calibration *cal, double intensity);
-/* Achieved rate as a percent of the ceiling at its intensity; a kernel that
- * does no FLOPs is measured against the bandwidth alone. NAN without figures. */
-double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, double seconds);
-/* The bandwidth roof (bytes/s) of the smallest level a working set (inputs,
- * outputs and workspace, bytes) fits in: L1, L2, L3, else DRAM (STREAM triad).
- * Never below a slower level's roof. level gets "L1".."L3" or "DRAM". */
-double vb_roofline_bandwidth(const vb_calibration *cal, double working_set, const char **level);
-/* The ceiling and %roof against that level's roof: data that fit in cache are
- * measured against the cache's bandwidth, so %roof means the same at every size. */
-double vb_roofline_ceiling_ws(const vb_calibration *cal, double intensity, double working_set);
-double vb_roofline_pct_ws(const vb_calibration *cal, double flops, double bytes, double seconds, double working_set);
-/* Calibration figures into / out of a results JSON's context (numbers). */
+/* Calibration figures (and the RSS scope) into a results JSON's context. */
 void vb_calibration_to_context(const vb_calibration *cal, cJSON *context);
-int vb_calibration_from_context(vb_calibration *cal, const cJSON *context); /* 0, or -1 when absent */
 /* Adds arithmetic_intensity, achieved_gflops, achieved_gbs, roofline_gflops
  * and roofline_pct to every CPU benchmark entry of a results document. */
 void vb_roofline_annotate(cJSON *root, const vb_calibration *cal);
-/* A Google Benchmark real_time in its time_unit (ns when NULL), in seconds. */
-double vb_time_to_seconds(double t, const char *unit);
 
 /* The summary's extra columns: % of roofline, then memory (io: inputs and
  * outputs, wksp: arena peak, heap+: heap growth, RSS: peak resident set,
@@ -113,39 +80,53 @@ void vb_progress_start(vb_progress *p, const char *phase, int n, int quiet);
 void vb_progress_step(vb_progress *p, int i, const char *what);
 void vb_progress_end(vb_progress *p);
 
-/* ---- plot.c / report.c: from a results JSON alone ---- */
-typedef struct {
-	const char *op, *family, *variant, *dims, *device;
-	double seconds; /* representative time per call: median aggregate, else mean of runs */
-	double iterations;
-	double flops, bytes; /* per call */
-	double speedup;      /* over loop at the same dims, NAN without a loop */
-	double vs_torch;     /* the torch variant's time at the same dims over this one's, NAN without it */
-	double intensity, gflops, gbs, roof_gflops, roof_pct;
-	double io_bytes, workspace_bytes, heap_growth_bytes, peak_rss_bytes, gpu_peak_bytes;
-	double batch; /* the batch dim (m) when the op has one, else NAN */
-	/* A sweep's point (run --sweep or the op's own sweep), else NULL, NAN;
-	 * curve: the dims without the swept one, which the points of one curve share. */
-	const char *sweep_dim;
-	double sweep_value;
-	char curve[128];
-} vb_result;
+/* ---- run.c ---- */
+int vb_cmd_run(int argc, char **argv);
 
-typedef struct {
-	cJSON *root;
-	const cJSON *context;
-	vb_result *r;
-	int n;
-	int have_cal;
-	vb_calibration cal;
-} vb_results;
+/* ---- context.c: the results context ---- */
+int vb_context_count(void);
+void vb_context_get(int i, const char **key, char *value, size_t len);
+void vb_context_register(void);
 
-/* Reads a results JSON; exits 2 with a one-line message when it is not one. */
-void vb_results_load(vb_results *rs, const char *path);
-void vb_results_free(vb_results *rs);
-const char *vb_results_context(const vb_results *rs, const char *key);
+/* ---- nvtx.c ---- */
+void vb_range_push(const char *name);
+void vb_range_pop(void);
 
-int vb_cmd_plot(int argc, char **argv);
-int vb_cmd_report(int argc, char **argv);
+/* ---- the CUDA bridge's timing side (cuda.cu, cuda_none.c) ---- */
+/* Times a CUDA variant inside a Google Benchmark run (CUDA events as manual
+ * iteration time), with the NVTX range name around it. */
+int vb_cuda_bench(vb_bm_state *st, const vb_variant *v, vb_tensors *host, vb_arena *ws, const char *range, char *err,
+                  size_t errlen);
+/* Device facts and measured limits (copy bandwidth, cuBLAS peaks) into the
+ * results context when a device is usable and a CUDA variant was called in
+ * this process; otherwise only cuda_calibration, saying why not. */
+void vb_cuda_context_register(void);
+
+/* ---- peer_bench.c: timing the peer variants (core/peers.c runs them) ---- */
+/* One Google Benchmark run of the prepared case: the worker's mean time per
+ * call as manual iteration time; *peak_rss the worker's resident peak since
+ * the case was prepared (NAN when unknown). */
+int vb_peer_bench(vb_bm_state *st, const vb_variant *v, const vb_tensors *ts, double *peak_rss, char *err,
+                  size_t errlen);
+/* The interpreter and library versions into the results context, when a peer ran. */
+void vb_peers_context_register(void);
+
+/* ---- mpi_bench.c: timing the distributed variants (core/mpi.c runs them) ---- */
+/* One distributed benchmark: each iteration's time is the slowest rank's
+ * (manual time), with counters for the compute/communication split, bytes
+ * moved and the world size. A watchdog aborts the job when a step hangs. */
+void vb_mpi_bench(vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws);
+/* world_size, hosts, the MPI library and its transport settings. */
+void vb_mpi_context_register(void);
+
+/* ---- count.c: instruction counts ---- */
+/* machine_id (and inject_slowdown when set) into the run's context. */
+void vb_regress_context_register(void);
+/* `run --count-instructions`: checks natively, then counts each selected CPU
+ * kernel's instructions per call under valgrind's callgrind (one thread,
+ * fixed call count, the first size of each op's sweep unless --dims), writes Google Benchmark-shaped JSON with an
+ * `instructions` field per benchmark to out (when given) and prints a table.
+ * argv are run's arguments, passed again to the counting child. */
+int vb_count_instructions(const vb_select *s, int argc, char **argv, const char *out);
 
 #endif

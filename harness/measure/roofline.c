@@ -19,7 +19,6 @@
 #include "doctor.h"
 #include "gemm.h"
 #include "prof.h"
-#include "report.h"
 
 enum { CACHE_VERSION = 2 }; /* 2: keyed by the whole stack, not the host alone */
 
@@ -381,71 +380,6 @@ static int cache_path(char *buf, size_t len) {
 	return snprintf(buf, len, "%s/%s.json", dir, host) < (int)len ? 0 : -1;
 }
 
-static double num(const cJSON *o, const char *k) {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k) {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : "";
-}
-
-static int figures_ok(const vb_calibration *c) {
-	return c->sgemm_gflops > 0 && c->triad_gbs > 0 && c->copy_gbs > 0 && c->fma_gflops > 0 &&
-	       isfinite(c->sgemm_gflops + c->triad_gbs + c->copy_gbs + c->fma_gflops);
-}
-
-/* The figures as the cache names them; a result's context puts "roofline_"
- * in front. One list, so the two cannot drift apart. */
-#define FIELD(name, kind)                                                                                              \
-	{ #name, offsetof(vb_calibration, name), sizeof(((vb_calibration *)0)->name), kind }
-static const struct {
-	const char *key;
-	size_t offset, size;
-	char kind; /* d double, i int, s string */
-} FIELDS[] = {FIELD(sgemm_gflops, 'd'), FIELD(sgemm_n, 'i'),  FIELD(fma_gflops, 'd'), FIELD(fma_isa, 's'),
-              FIELD(triad_gbs, 'd'),    FIELD(copy_gbs, 'd'), FIELD(threads, 'i'),    FIELD(l1_gbs, 'd'),
-              FIELD(l2_gbs, 'd'),       FIELD(l3_gbs, 'd'),   FIELD(l1_bytes, 'd'),   FIELD(l2_bytes, 'd'),
-              FIELD(l3_bytes, 'd')};
-
-static void set_num(cJSON *o, const char *k, double v) {
-	if (!isfinite(v)) return; /* JSON has no NaN or infinity */
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	cJSON_AddNumberToObject(o, k, v);
-}
-
-static void set_str(cJSON *o, const char *k, const char *v) {
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	cJSON_AddStringToObject(o, k, v);
-}
-
-static void fields_put(cJSON *o, const char *prefix, const vb_calibration *cal) {
-	char key[64];
-	for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
-		const char *at = (const char *)cal + FIELDS[i].offset;
-		snprintf(key, sizeof key, "%s%s", prefix, FIELDS[i].key);
-		if (FIELDS[i].kind == 's')
-			set_str(o, key, at);
-		else
-			set_num(o, key, FIELDS[i].kind == 'i' ? *(const int *)at : *(const double *)at);
-	}
-}
-
-static void fields_get(vb_calibration *cal, const cJSON *o, const char *prefix) {
-	char key[64];
-	for (size_t i = 0; i < sizeof FIELDS / sizeof FIELDS[0]; i++) {
-		char *at = (char *)cal + FIELDS[i].offset;
-		snprintf(key, sizeof key, "%s%s", prefix, FIELDS[i].key);
-		if (FIELDS[i].kind == 's')
-			snprintf(at, FIELDS[i].size, "%s", str(o, key));
-		else if (FIELDS[i].kind == 'i')
-			*(int *)at = fabs(num(o, key)) < 1e9 ? (int)num(o, key) : 0; /* absent: NAN */
-		else
-			*(double *)at = num(o, key);
-	}
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Everything the figures depend on: the CPU and its features, the BLAS
@@ -517,7 +451,7 @@ static cJSON *cache_read(const char *path) {
 	char *text = vb_read_file(path, 1 << 20, NULL);
 	cJSON *o = text ? cJSON_Parse(text) : NULL;
 	free(text);
-	if (o && (num(o, "version") != CACHE_VERSION ||
+	if (o && (vb_json_num(o, "version") != CACHE_VERSION ||
 	          !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "calibrations")))) {
 		cJSON_Delete(o);
 		return NULL;
@@ -537,10 +471,10 @@ static int cache_load(vb_calibration *cal, const char *path, int verbose) {
 		if (why[0]) continue;
 		vb_calibration c = {0};
 		vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
-		fields_get(&c, e, "");
-		c.seconds = num(e, "seconds");
-		snprintf(c.date, sizeof c.date, "%s", str(e, "date"));
-		if (!figures_ok(&c)) continue;
+		vb_calibration_get(&c, e, "");
+		c.seconds = vb_json_num(e, "seconds");
+		snprintf(c.date, sizeof c.date, "%s", vb_json_str(e, "date"));
+		if (!vb_calibration_figures_ok(&c)) continue;
 		snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
 		*cal = c;
 		cJSON_Delete(o);
@@ -571,7 +505,7 @@ static void cache_save(const vb_calibration *cal, const char *path) {
 	cJSON_AddItemToObject(e, "key", key);
 	cJSON_AddStringToObject(e, "cpu_model", cal->cpu_model);
 	cJSON_AddStringToObject(e, "date", cal->date);
-	fields_put(e, "", cal);
+	vb_calibration_put(e, "", cal);
 	cJSON_AddNumberToObject(e, "seconds", cal->seconds);
 	cJSON_InsertItemInArray(list, 0, e);
 	while (cJSON_GetArraySize(list) > CACHE_ENTRIES)
@@ -616,7 +550,7 @@ void vb_calibrate(vb_calibration *cal, int recalibrate) {
 	double others = other_runnable();
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	vb_calibration_measure(cal);
-	if (!figures_ok(cal)) vb_die(VB_EXIT_USAGE, "roofline calibration measured no usable figures");
+	if (!vb_calibration_figures_ok(cal)) vb_die(VB_EXIT_USAGE, "roofline calibration measured no usable figures");
 	if (others > 0.25 * (double)(cpus > 0 ? cpus : 1)) {
 		fprintf(stderr,
 		        "vecbench: warning: %.1f other tasks were running during the roofline calibration: the "
@@ -651,72 +585,10 @@ void vb_calibration_print(const vb_calibration *cal) {
 	fflush(stdout);
 }
 
-/* ---- the roofline ---- */
-
-double vb_roofline_ceiling(const vb_calibration *cal, double intensity) {
-	return fmin(cal->sgemm_gflops * 1e9, intensity * cal->triad_gbs * 1e9);
-}
-
-double vb_roofline_pct(const vb_calibration *cal, double flops, double bytes, double seconds) {
-	if (!(seconds > 0) || !figures_ok(cal)) return NAN;
-	if (flops > 0) {
-		double intensity = bytes > 0 ? flops / bytes : INFINITY;
-		return 100 * (flops / seconds) / vb_roofline_ceiling(cal, intensity);
-	}
-	return bytes > 0 ? 100 * (bytes / seconds) / (cal->triad_gbs * 1e9) : NAN;
-}
-
-double vb_roofline_bandwidth(const vb_calibration *cal, double working_set, const char **level) {
-	static const char *const NAMES[] = {"L1", "L2", "L3"};
-	const double gbs[] = {cal->l1_gbs, cal->l2_gbs, cal->l3_gbs},
-	             cap[] = {cal->l1_bytes, cal->l2_bytes, cal->l3_bytes};
-	double roof = cal->triad_gbs;
-	const char *name = "DRAM";
-	/* from the slowest level up: a level's roof is at least the one below it */
-	for (int l = 2; l >= 0; l--) {
-		if (!(gbs[l] > 0) || !(cap[l] > 0)) continue;
-		double at = fmax(gbs[l], roof);
-		if (working_set > 0 && working_set <= cap[l])
-			roof = at, name = NAMES[l];
-		else if (!(working_set > 0))
-			break; /* unknown working set: DRAM */
-	}
-	if (level) *level = name;
-	return roof * 1e9;
-}
-
-double vb_roofline_ceiling_ws(const vb_calibration *cal, double intensity, double working_set) {
-	return fmin(cal->sgemm_gflops * 1e9, intensity * vb_roofline_bandwidth(cal, working_set, NULL));
-}
-
-double vb_roofline_pct_ws(const vb_calibration *cal, double flops, double bytes, double seconds, double working_set) {
-	if (!(seconds > 0) || !figures_ok(cal)) return NAN;
-	if (flops > 0) {
-		double intensity = bytes > 0 ? flops / bytes : INFINITY;
-		return 100 * (flops / seconds) / vb_roofline_ceiling_ws(cal, intensity, working_set);
-	}
-	return bytes > 0 ? 100 * (bytes / seconds) / vb_roofline_bandwidth(cal, working_set, NULL) : NAN;
-}
-
 void vb_calibration_to_context(const vb_calibration *cal, cJSON *ctx) {
-	fields_put(ctx, "roofline_", cal);
-	set_str(ctx, "roofline_calibration", cal->source);
-	set_str(ctx, "peak_rss_scope", vb_memprof_rss_scope());
-}
-
-int vb_calibration_from_context(vb_calibration *cal, const cJSON *ctx) {
-	memset(cal, 0, sizeof *cal);
-	fields_get(cal, ctx, "roofline_");
-	snprintf(cal->source, sizeof cal->source, "%s", str(ctx, "roofline_calibration"));
-	/* The FMA check and copy bandwidth are informative; the roofline needs sgemm and triad. */
-	return cal->sgemm_gflops > 0 && cal->triad_gbs > 0 ? 0 : -1;
-}
-
-double vb_time_to_seconds(double t, const char *unit) {
-	if (!unit || !strcmp(unit, "ns")) return t * 1e-9; /* Google Benchmark's default unit */
-	if (!strcmp(unit, "us")) return t * 1e-6;
-	if (!strcmp(unit, "ms")) return t * 1e-3;
-	return t;
+	vb_calibration_put(ctx, "roofline_", cal);
+	vb_json_set_str(ctx, "roofline_calibration", cal->source);
+	vb_json_set_str(ctx, "peak_rss_scope", vb_memprof_rss_scope());
 }
 
 void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
@@ -724,24 +596,24 @@ void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
 	if (cJSON_IsObject(ctx)) vb_calibration_to_context(cal, ctx);
 	cJSON *b;
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "benchmarks")) {
-		const char *agg = str(b, "aggregate_name");
+		const char *agg = vb_json_str(b, "aggregate_name");
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred")) ||
-		    strcmp(str(b, "device"), "cpu") || (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
+		    strcmp(vb_json_str(b, "device"), "cpu") || (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
 			continue;
-		double flops = num(b, "flops_per_iteration"), bytes = num(b, "bytes_per_iteration");
-		double sec = vb_time_to_seconds(num(b, "real_time"), str(b, "time_unit"));
+		double flops = vb_json_num(b, "flops_per_iteration"), bytes = vb_json_num(b, "bytes_per_iteration");
+		double sec = vb_time_to_seconds(vb_json_num(b, "real_time"), vb_json_str(b, "time_unit"));
 		if (!(sec > 0) || isnan(flops) || isnan(bytes)) continue;
-		set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
-		set_num(b, "achieved_gflops", flops / sec * 1e-9);
-		set_num(b, "achieved_gbs", bytes / sec * 1e-9);
+		vb_json_set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
+		vb_json_set_num(b, "achieved_gflops", flops / sec * 1e-9);
+		vb_json_set_num(b, "achieved_gbs", bytes / sec * 1e-9);
 		/* the working set: inputs, outputs and the workspace the variant used */
-		double io = num(b, "io_bytes"), ws = num(b, "workspace_bytes");
+		double io = vb_json_num(b, "io_bytes"), ws = vb_json_num(b, "workspace_bytes");
 		double set = (io > 0 ? io : NAN) + (ws > 0 ? ws : 0);
 		const char *level;
-		set_num(b, "roofline_bandwidth_gbs", vb_roofline_bandwidth(cal, set, &level) * 1e-9);
-		set_str(b, "roofline_level", level);
-		set_num(b, "roofline_gflops",
-		        bytes > 0 ? vb_roofline_ceiling_ws(cal, flops / bytes, set) * 1e-9 : cal->sgemm_gflops);
-		set_num(b, "roofline_pct", vb_roofline_pct_ws(cal, flops, bytes, sec, set));
+		vb_json_set_num(b, "roofline_bandwidth_gbs", vb_roofline_bandwidth(cal, set, &level) * 1e-9);
+		vb_json_set_str(b, "roofline_level", level);
+		vb_json_set_num(b, "roofline_gflops",
+		                bytes > 0 ? vb_roofline_ceiling_ws(cal, flops / bytes, set) * 1e-9 : cal->sgemm_gflops);
+		vb_json_set_num(b, "roofline_pct", vb_roofline_pct_ws(cal, flops, bytes, sec, set));
 	}
 }

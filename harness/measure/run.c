@@ -15,9 +15,8 @@
 #include "cli.h"
 #include "doctor.h"
 #include "gemm.h"
+#include "inject.h"
 #include "prof.h"
-#include "regress.h"
-#include "report.h"
 #include "results_json.h"
 #include "vb_mpi.h"
 

@@ -12,9 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "prof.h"
-#include "report.h"
+#include "results.h"
 #include "results_json.h"
 
 #ifndef VB_PLOTS_DIR

@@ -10,9 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "prof.h"
-#include "report.h"
+#include "results.h"
 #include "results_json.h"
 
 static void fmt_time(double s, char *buf, size_t len) {

@@ -1,8 +1,27 @@
-/* Commands of the CLI and what they share. */
-#ifndef VB_REPORT_H
-#define VB_REPORT_H
+/* What every command shares: a small option parser (--name VALUE or
+ * --name=VALUE, flags without values, everything after "--" passed through;
+ * unknown, repeated or value-less options are errors, exit 2), the selection
+ * of ops, variants and sizes, sweeps, and checking a selected case. */
+#ifndef VB_CLI_H
+#define VB_CLI_H
+
+#include <stdint.h>
 
 #include "harness.h"
+
+typedef struct {
+	const char *name; /* without the leading "--" */
+	int takes_value;
+	const char *value; /* set when seen; "1" for flags */
+} vb_opt;
+
+/* Fills opts; positional arguments go to pos (at most maxpos), arguments
+ * after "--" to rest. Exits 2 on bad input. */
+void vb_parse_opts(const char *cmd, int argc, char **argv, vb_opt *opts, int nopts, const char **pos, int maxpos,
+                   int *npos, char ***rest, int *nrest);
+const char *vb_opt_get(vb_opt *opts, int nopts, const char *name);
+uint64_t vb_parse_u64(const char *what, const char *s);
+double vb_parse_double(const char *what, const char *s);
 
 /* A selection of ops, variants and sizes from the command line. */
 typedef struct {
@@ -58,15 +77,9 @@ int vb_select_variant(const vb_select *s, const vb_variant *v);
  * skipped. Returns 1 when everything checked passed. */
 int vb_check_case(const vb_select *s, const vb_case *c, double *ratio, int *counts);
 void vb_check_header(void);
-
-int vb_cmd_list(int argc, char **argv);
-int vb_cmd_check(int argc, char **argv);
-int vb_cmd_run(int argc, char **argv);
-int vb_cmd_dump(int argc, char **argv);
-
-void vb_cpu_model(char *buf, size_t len);
-int vb_context_count(void);
-void vb_context_get(int i, const char **key, char *value, size_t len);
-void vb_context_register(void);
+/* The checker's self-test on one case (and its odd twin): every variant's
+ * check fed perturbed oracle outputs must reject them; prints table rows,
+ * counts[] gets trusted, untrusted. Returns 1 when every check was trusted. */
+int vb_self_test_case(const vb_select *s, const vb_case *c, int *counts);
 
 #endif
