@@ -280,10 +280,5 @@ int main(void) {
 	test_errors();
 	test_mutations();
 	test_load_json();
-	if (fails) {
-		fprintf(stderr, "%d failure(s)\n", fails);
-		return 1;
-	}
-	printf("results_json: all checks passed\n");
-	return 0;
+	return expect_exit_status();
 }
