@@ -46,7 +46,7 @@ void vb_calibration_get(vb_calibration *cal, const cJSON *o, const char *prefix)
 		char *at = (char *)cal + FIELDS[i].offset;
 		snprintf(key, sizeof key, "%s%s", prefix, FIELDS[i].key);
 		if (FIELDS[i].kind == 's')
-			snprintf(at, FIELDS[i].size, "%s", vb_json_str(o, key));
+			snprintf(at, FIELDS[i].size, "%s", vb_json_str(o, key, ""));
 		else if (FIELDS[i].kind == 'i')
 			*(int *)at = fabs(vb_json_num(o, key)) < 1e9 ? (int)vb_json_num(o, key) : 0; /* absent: NAN */
 		else
@@ -57,7 +57,7 @@ void vb_calibration_get(vb_calibration *cal, const cJSON *o, const char *prefix)
 int vb_calibration_from_context(vb_calibration *cal, const cJSON *ctx) {
 	memset(cal, 0, sizeof *cal);
 	vb_calibration_get(cal, ctx, "roofline_");
-	snprintf(cal->source, sizeof cal->source, "%s", vb_json_str(ctx, "roofline_calibration"));
+	snprintf(cal->source, sizeof cal->source, "%s", vb_json_str(ctx, "roofline_calibration", ""));
 	/* The FMA check and copy bandwidth are informative; the roofline needs sgemm and triad. */
 	return cal->sgemm_gflops > 0 && cal->triad_gbs > 0 ? 0 : -1;
 }

@@ -21,7 +21,9 @@ extern volatile sig_atomic_t vb_error_said;
 /* Writes len bytes to path through a temporary file and rename(2), so the
  * path holds the old content or the new, never half of it. 0 or -1 (errno). */
 int vb_write_file_atomic(const char *path, const void *data, size_t len);
-/* Reads a whole file (NUL-terminated); NULL with errno on failure. */
+/* Reads a whole file (NUL-terminated), a regular file of at most max_bytes
+ * or a pipe's first max_bytes + 1 bytes; NULL with errno on failure (EISDIR
+ * for a directory, EFBIG with *len the file's size when it is larger). */
 char *vb_read_file(const char *path, size_t max_bytes, size_t *len);
 double vb_now(void);
 uint64_t vb_hash_str(const char *s);

@@ -2,6 +2,8 @@
  * encoding (no NUL, valid UTF-8), JSON syntax (truncated or malformed), then
  * the shape Google Benchmark writes, field by field, with types and ranges. */
 #include "results_json.h"
+#include "harness.h"
+#include "record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,14 +181,6 @@ static int opt_number(const ctx *c, const cJSON *o, const char *key, double min,
 	return 0;
 }
 
-static double unit_ns(const char *u) {
-	if (!strcmp(u, "ns")) return 1;
-	if (!strcmp(u, "us")) return 1e3;
-	if (!strcmp(u, "ms")) return 1e6;
-	if (!strcmp(u, "s")) return 1e9;
-	return 0;
-}
-
 enum { K_ITER, K_MEDIAN, K_MEAN };
 
 /* One benchmark entry of the file, before entries are grouped by name. */
@@ -247,10 +241,10 @@ static int read_entry(const ctx *c, const cJSON *b, entry *e, int *skip) {
 		if (!unit)
 			return fail(c->err, c->errlen, "%s: benchmarks[%d] has real_time but no time_unit", c->what,
 			            c->index);
-		if (unit_ns(unit) == 0)
+		if (vb_time_unit_ns(unit) == 0)
 			return fail(c->err, c->errlen, "%s: benchmarks[%d].time_unit '%s' is not ns, us, ms or s",
 			            c->what, c->index, unit);
-		e->time_ns = rt * unit_ns(unit);
+		e->time_ns = rt * vb_time_unit_ns(unit);
 		if (!isfinite(e->time_ns))
 			return fail(c->err, c->errlen, "%s: benchmarks[%d].real_time is out of range", c->what,
 			            c->index);
@@ -258,18 +252,13 @@ static int read_entry(const ctx *c, const cJSON *b, entry *e, int *skip) {
 	if (isnan(e->time_ns) && isnan(e->instr))
 		return fail(c->err, c->errlen, "%s: benchmarks[%d] ('%s') has neither real_time nor instructions",
 		            c->what, c->index, e->key);
-	return opt_number(c, b, "roofline_pct", 0, &e->roof); /* harness/roofline.c */
+	return opt_number(c, b, "roofline_pct", 0, &e->roof); /* harness/measure/roofline.c */
 }
 
 static int cmp_entry(const void *a, const void *b) {
 	const entry *x = a, *y = b;
 	int r = strcmp(x->key, y->key);
 	return r ? r : (x->index > y->index) - (x->index < y->index);
-}
-
-static int cmp_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 /* Samples of one field over a group: the iteration entries' values, else
@@ -325,7 +314,7 @@ static int build_group(const entry *g, int n, vb_bench_result *r) {
 	int nin = gather(g, n, offsetof(entry, instr), &in, &agg);
 	if (nin < 0) return -1;
 	if (nin > 0) { /* deterministic counts agree; the median guards against one odd entry */
-		qsort(in, (size_t)nin, sizeof *in, cmp_double);
+		qsort(in, (size_t)nin, sizeof *in, vb_cmp_double);
 		r->instructions = in[nin / 2];
 	}
 	free(in);
@@ -483,67 +472,26 @@ int vb_result_file_parse(const char *data, size_t len, const char *what, vb_resu
 	return rc;
 }
 
-/* The whole file, read up to VB_RESULTS_MAX_BYTES + 1 bytes (so pipes and
- * growing files are bounded too): a malloc'd buffer, or NULL with the reason in err. */
+/* The whole file (vb_read_file: pipes and growing files bounded too, at
+ * VB_RESULTS_MAX_BYTES + 1 bytes): a malloc'd buffer, or NULL with the
+ * reason in err. */
 static char *read_capped(const char *path, size_t *lenp, char *err, size_t errlen) {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
+	size_t len = 0;
+	char *buf = vb_read_file(path, VB_RESULTS_MAX_BYTES, &len);
+	if (buf) {
+		*lenp = len;
+		return buf;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		fail(err, errlen, "cannot read %s: %s", path, strerror(e));
-		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
+	if (errno == EISDIR)
 		fail(err, errlen, "cannot read %s: it is a directory", path);
-		return NULL;
-	}
-	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > VB_RESULTS_MAX_BYTES) {
-		close(fd);
-		fail(err, errlen, "%s: too large (%jd bytes; a result file is at most %zu MiB)", path,
-		     (intmax_t)st.st_size, VB_RESULTS_MAX_BYTES >> 20);
-		return NULL;
-	}
-	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	else if (errno == EFBIG)
+		fail(err, errlen, "%s: too large (%zu bytes; a result file is at most %zu MiB)", path, len,
+		     VB_RESULTS_MAX_BYTES >> 20);
+	else if (errno == ENOMEM)
 		fail(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap * 2 > VB_RESULTS_MAX_BYTES + 1 ? VB_RESULTS_MAX_BYTES + 1 : cap * 2;
-			if (ncap <= cap) break; /* at the limit */
-			char *grown = realloc(buf, ncap);
-			if (!grown) {
-				free(buf);
-				close(fd);
-				fail(err, errlen, "%s: out of memory", path);
-				return NULL;
-			}
-			buf = grown, cap = ncap;
-		}
-		ssize_t got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR) continue;
-		if (got < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			fail(err, errlen, "cannot read %s: %s", path, strerror(e));
-			return NULL;
-		}
-		if (got == 0) break;
-		len += (size_t)got;
-	}
-	close(fd);
-	*lenp = len;
-	return buf;
+	else
+		fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	return NULL;
 }
 
 int vb_result_file_load(const char *path, vb_result_file *out, char *err, size_t errlen) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,33 +87,52 @@ fail_free:
 }
 
 char *vb_read_file(const char *path, size_t max_bytes, size_t *len) {
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return NULL;
 	struct stat st;
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		close(fd);
+		errno = e;
 		return NULL;
 	}
-	if ((size_t)st.st_size > max_bytes) {
-		fclose(f);
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
+		close(fd);
+		if (len) *len = (size_t)st.st_size;
 		errno = EFBIG;
 		return NULL;
 	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fclose(f);
-		errno = ENOMEM;
-		return NULL;
+	/* Pipes and growing files: read up to max_bytes + 1, so the caller sees
+	 * that the text went on. */
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, got = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (!buf) {
+			close(fd);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (got == cap) {
+			size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+			if (ncap <= cap) break; /* at the limit */
+			char *grown = realloc(buf, ncap + 1);
+			if (!grown) free(buf);
+			buf = grown, cap = ncap;
+			continue;
+		}
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0) break;
+		got += (size_t)n;
 	}
-	size_t got = fread(buf, 1, (size_t)st.st_size, f);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
+	close(fd);
 	buf[got] = 0;
 	if (len) *len = got;
 	return buf;

@@ -45,6 +45,7 @@
 #include "ab.h"
 #include "cli.h"
 #include "inject.h"
+#include "record.h"
 #include "regress.h"
 #include "stats.h"
 #include "vb_ops_abi.h"
@@ -407,13 +408,8 @@ static double block(side *s, int iters) {
 	return block_now() - t0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median_of(double *x, int n) {
-	qsort(x, (size_t)n, sizeof *x, cmp_double);
+	qsort(x, (size_t)n, sizeof *x, vb_cmp_double);
 	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "record.h"
 #include "regress.h"
 #include "results_json.h"
 #include "stats.h"
@@ -168,11 +169,6 @@ static int build_rows(const vb_result_file *a, const vb_result_file *b, int mach
 	return n;
 }
 
-static int cmp_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* The run-wide drift, new/base: the median over the time rows of their
  * ratio of medians; NAN (and nothing changed) below DRIFT_MIN_ROWS rows. The
  * new samples of every time row are divided by it, so the U test, the effect
@@ -185,7 +181,7 @@ static double remove_drift(row *r, int n, int *used) {
 	*used = m;
 	double drift = NAN;
 	if (m >= DRIFT_MIN_ROWS) {
-		qsort(ratio, (size_t)m, sizeof *ratio, cmp_double);
+		qsort(ratio, (size_t)m, sizeof *ratio, vb_cmp_double);
 		drift = m % 2 ? ratio[m / 2] : sqrt(ratio[m / 2 - 1] * ratio[m / 2]);
 	}
 	free(ratio);

@@ -2,22 +2,18 @@
  * Benjamini-Hochberg, quantiles: small enough to check by
  * hand (tests/test_stats.c checks them against brute-force enumeration). */
 #include "stats.h"
+#include "record.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 double vb_quantile(const double *x, int n, double q) {
 	if (n <= 0) return NAN;
 	double *s = malloc(sizeof *s * (size_t)n);
 	if (!s) return NAN;
 	memcpy(s, x, sizeof *s * (size_t)n);
-	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	qsort(s, (size_t)n, sizeof *s, vb_cmp_double);
 	double h = (n - 1) * (q < 0 ? 0 : q > 1 ? 1 : q);
 	int lo = (int)h;
 	double v = lo + 1 < n ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
@@ -77,7 +73,7 @@ typedef struct {
 } tagged;
 
 static int cmp_tagged(const void *a, const void *b) {
-	return cmp_double(&((const tagged *)a)->v, &((const tagged *)b)->v);
+	return vb_cmp_double(&((const tagged *)a)->v, &((const tagged *)b)->v);
 }
 
 int vb_mann_whitney(const double *x, int n, const double *y, int m, vb_mwu *out) {
@@ -141,7 +137,7 @@ typedef struct {
 
 static int cmp_ranked(const void *a, const void *b) {
 	const ranked_p *x = a, *y = b;
-	int c = cmp_double(&x->p, &y->p);
+	int c = vb_cmp_double(&x->p, &y->p);
 	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
@@ -191,7 +187,7 @@ int vb_median_ci(const double *x, int n, double conf, double *lo, double *hi) {
 	double *s = malloc(sizeof *s * (size_t)n);
 	if (!s) return -1;
 	memcpy(s, x, sizeof *s * (size_t)n);
-	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	qsort(s, (size_t)n, sizeof *s, vb_cmp_double);
 	/* [x_(k), x_(n+1-k)] misses the median with probability 2 P(B <= k-1),
 	 * B ~ binomial(n, 1/2): the largest k (1-based) keeping that <= 1 - conf. */
 	double tail = 0, miss = 1 - conf;

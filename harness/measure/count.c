@@ -354,8 +354,6 @@ static cJSON *counts_json(const kernel *k, int n, const char *counter) {
 	for (int i = 0; i < n; i++) {
 		if (isinf(k[i].ratio) || isnan(k[i].ratio)) continue; /* failed its check, or not checked */
 		const vb_variant *v = &k[i].op->variants[k[i].vi];
-		char d[256];
-		vb_dims_format(k[i].op, k[i].dim, ',', d, sizeof d);
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "name", k[i].name);
 		cJSON_AddStringToObject(b, "run_name", k[i].name);
@@ -363,15 +361,7 @@ static cJSON *counts_json(const kernel *k, int n, const char *counter) {
 		cJSON_AddNumberToObject(b, "repetitions", 1);
 		cJSON_AddNumberToObject(b, "repetition_index", 0);
 		cJSON_AddNumberToObject(b, "iterations", COUNT_CALLS);
-		cJSON_AddStringToObject(b, "op", k[i].op->name);
-		cJSON_AddStringToObject(b, "family", k[i].op->family);
-		cJSON_AddStringToObject(b, "variant", v->name);
-		cJSON_AddStringToObject(b, "dims", d);
-		cJSON_AddStringToObject(b, "dtype", vb_dtype_name(v->dtype));
-		cJSON_AddStringToObject(b, "device", "cpu");
-		cJSON_AddNumberToObject(b, "flops_per_iteration", k[i].op->flops(k[i].dim));
-		cJSON_AddNumberToObject(b, "bytes_per_iteration", vb_variant_bytes(k[i].op, v, k[i].dim));
-		cJSON_AddNumberToObject(b, "check_err_bound", k[i].ratio);
+		vb_record_put_case(b, k[i].op, v, k[i].dim, k[i].ratio); /* CPU variants only */
 		if (isnan(k[i].instructions)) {
 			cJSON_AddTrueToObject(b, "error_occurred");
 			cJSON_AddStringToObject(b, "error_message", k[i].why[0] ? k[i].why : "not counted");

@@ -473,7 +473,7 @@ static int cache_load(vb_calibration *cal, const char *path, int verbose) {
 		vb_cpu_model(c.cpu_model, sizeof c.cpu_model);
 		vb_calibration_get(&c, e, "");
 		c.seconds = vb_json_num(e, "seconds");
-		snprintf(c.date, sizeof c.date, "%s", vb_json_str(e, "date"));
+		snprintf(c.date, sizeof c.date, "%s", vb_json_str(e, "date", ""));
 		if (!vb_calibration_figures_ok(&c)) continue;
 		snprintf(c.source, sizeof c.source, "cached in %.900s (measured %s)", path, c.date);
 		*cal = c;
@@ -596,12 +596,13 @@ void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
 	if (cJSON_IsObject(ctx)) vb_calibration_to_context(cal, ctx);
 	cJSON *b;
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "benchmarks")) {
-		const char *agg = vb_json_str(b, "aggregate_name");
+		const char *agg = vb_json_str(b, "aggregate_name", "");
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred")) ||
-		    strcmp(vb_json_str(b, "device"), "cpu") || (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
+		    strcmp(vb_json_str(b, "device", ""), "cpu") ||
+		    (*agg && strcmp(agg, "mean") && strcmp(agg, "median")))
 			continue;
 		double flops = vb_json_num(b, "flops_per_iteration"), bytes = vb_json_num(b, "bytes_per_iteration");
-		double sec = vb_time_to_seconds(vb_json_num(b, "real_time"), vb_json_str(b, "time_unit"));
+		double sec = vb_time_to_seconds(vb_json_num(b, "real_time"), vb_json_str(b, "time_unit", NULL));
 		if (!(sec > 0) || isnan(flops) || isnan(bytes)) continue;
 		vb_json_set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
 		vb_json_set_num(b, "achieved_gflops", flops / sec * 1e-9);

@@ -184,48 +184,21 @@ static bench_case *case_by_name(bench_case *c, int n, const char *name) {
 	return NULL;
 }
 
-static const char *str_field(cJSON *o, const char *k) {
-	cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static double num_field(cJSON *o, const char *k) {
-	cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
-
-static double to_us(double t, const char *unit) {
-	if (!unit || !strcmp(unit, "us")) return t;
-	if (!strcmp(unit, "ns")) return t * 1e-3;
-	if (!strcmp(unit, "ms")) return t * 1e3;
-	return t * 1e6; /* "s" */
-}
-
-/* Each case's representative time: the median aggregate when repetitions
- * ran, else the mean of its iteration runs. */
+/* Each case's representative time (record.h's rule: the median aggregate
+ * when repetitions ran, else the mean of its iteration runs). */
 static void collect_times(cJSON *benches, bench_case *c, int n) {
-	double sum[n], cnt[n], iters[n];
-	memset(sum, 0, sizeof sum), memset(cnt, 0, sizeof cnt), memset(iters, 0, sizeof iters);
-	for (int i = 0; i < n; i++)
-		c[i].time_us = NAN;
+	vb_rep_time rep[n];
+	memset(rep, 0, sizeof rep);
 	cJSON *b;
 	cJSON_ArrayForEach(b, benches) {
-		bench_case *bc = case_by_name(c, n, str_field(b, "run_name") ? str_field(b, "run_name") : "");
+		bench_case *bc = case_by_name(c, n, vb_json_str(b, "run_name", ""));
 		if (!bc || cJSON_IsTrue(cJSON_GetObjectItem(b, "error_occurred"))) continue;
-		double t = to_us(num_field(b, "real_time"), str_field(b, "time_unit"));
-		const char *rt = str_field(b, "run_type"), *agg = str_field(b, "aggregate_name");
-		int k = (int)(bc - c);
-		if (rt && !strcmp(rt, "aggregate")) {
-			if (agg && !strcmp(agg, "median")) bc->time_us = t;
-		} else {
-			sum[k] += t;
-			cnt[k] += 1;
-			iters[k] += num_field(b, "iterations");
-		}
+		vb_rep_time_add(&rep[bc - c], b,
+		                vb_time_to_seconds(vb_json_num(b, "real_time"), vb_json_str(b, "time_unit", NULL)));
 	}
 	for (int k = 0; k < n; k++) {
-		if (isnan(c[k].time_us) && cnt[k] > 0) c[k].time_us = sum[k] / cnt[k];
-		c[k].iterations = cnt[k] > 0 ? iters[k] / cnt[k] : 0;
+		c[k].time_us = vb_rep_time_seconds(&rep[k]) * 1e6;
+		c[k].iterations = vb_rep_time_iterations(&rep[k]);
 	}
 }
 
@@ -254,21 +227,11 @@ static double vs_torch(bench_case *c, int n, const bench_case *x) {
 static void annotate(cJSON *benches, bench_case *c, int n) {
 	cJSON *b;
 	cJSON_ArrayForEach(b, benches) {
-		bench_case *bc = case_by_name(c, n, str_field(b, "run_name") ? str_field(b, "run_name") : "");
+		bench_case *bc = case_by_name(c, n, vb_json_str(b, "run_name", ""));
 		if (!bc) continue;
 		vb_memprof_from_json(&bc->mem, b);
 		const vb_variant *v = &bc->op->variants[bc->vi];
-		char d[256];
-		vb_dims_format(bc->op, bc->dim, ',', d, sizeof d);
-		cJSON_AddStringToObject(b, "op", bc->op->name);
-		cJSON_AddStringToObject(b, "family", bc->op->family);
-		cJSON_AddStringToObject(b, "variant", v->name);
-		cJSON_AddStringToObject(b, "dims", d);
-		cJSON_AddStringToObject(b, "dtype", vb_dtype_name(v->dtype));
-		cJSON_AddStringToObject(b, "device", v->device == VB_CUDA ? "cuda" : "cpu");
-		cJSON_AddNumberToObject(b, "flops_per_iteration", bc->op->flops(bc->dim));
-		cJSON_AddNumberToObject(b, "bytes_per_iteration", vb_variant_bytes(bc->op, v, bc->dim));
-		cJSON_AddNumberToObject(b, "check_err_bound", bc->ratio);
+		vb_record_put_case(b, bc->op, v, bc->dim, bc->ratio);
 		if (bc->wall_s > 0) {
 			cJSON_AddBoolToObject(b, "contended", case_contended(bc));
 			cJSON_AddNumberToObject(b, "contention_other_cpus",
@@ -278,7 +241,7 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 			cJSON_AddStringToObject(b, "sweep_dim", bc->sweep_name);
 			cJSON_AddNumberToObject(b, "sweep_value", bc->sweep_value);
 		}
-		const char *agg = str_field(b, "aggregate_name");
+		const char *agg = vb_json_str(b, "aggregate_name", NULL);
 		double s = speedup(c, n, bc);
 		if (!isnan(s) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
 			cJSON_AddNumberToObject(b, "speedup_vs_loop", s);
@@ -286,7 +249,7 @@ static void annotate(cJSON *benches, bench_case *c, int n) {
 		if (!isnan(t) && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
 			cJSON_AddNumberToObject(b, "speedup_vs_torch", t);
 		/* GPU variants: the speedup again with the host<->device copies counted. */
-		double e2e = num_field(b, "e2e_time_us");
+		double e2e = vb_json_num(b, "e2e_time_us");
 		bench_case *l = loop_of(c, n, bc);
 		if (e2e > 0 && l && l->time_us > 0 && (!agg || !strcmp(agg, "mean") || !strcmp(agg, "median")))
 			cJSON_AddNumberToObject(b, "speedup_vs_loop_e2e", l->time_us / e2e);
@@ -452,7 +415,7 @@ static void print_crossovers(bench_case *c, int n) {
 static void keep_finished(cJSON *root, cJSON *benches) {
 	for (cJSON *b = benches->child, *next; b; b = next) {
 		next = b->next;
-		const char *msg = str_field(b, "error_message");
+		const char *msg = vb_json_str(b, "error_message", NULL);
 		if (cJSON_IsTrue(cJSON_GetObjectItem(b, "error_occurred")) && msg && !strcmp(msg, INTERRUPTED))
 			cJSON_Delete(cJSON_DetachItemViaPointer(benches, b));
 	}
@@ -483,7 +446,7 @@ static int finish(const char *tmp, const char *out, bench_case *c, int n) {
 	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
 	if (cJSON_IsObject(ctx)) {
 		vb_doctor_check_above_roof(benches);
-		vb_doctor_check_build_type(str_field(ctx, "library_build_type"));
+		vb_doctor_check_build_type(vb_json_str(ctx, "library_build_type", NULL));
 		vb_doctor_to_context(ctx);
 	}
 	if (out) {

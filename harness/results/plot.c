@@ -21,16 +21,6 @@
 
 /* ---- reading a results JSON ---- */
 
-static double num(const cJSON *o, const char *k) {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k) {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 /* The batch: the number of examples, by the seeds' names for it. */
 static double batch_of(const char *dims) {
 	static const char *names[] = {"m", "batch", "n", "b"};
@@ -58,15 +48,6 @@ static int same_case(const vb_result *a, const char *op, const char *variant, co
 	return !strcmp(a->op, op) && !strcmp(a->variant, variant) && !strcmp(a->dims, dims);
 }
 
-/* One record per op x variant x dims. Its time is the median aggregate when
- * repetitions ran, else the mean of its iteration runs; its other figures
- * come from that same entry (the first run's, for a mean). */
-typedef struct {
-	const cJSON *entry; /* where the record's fields come from */
-	int from_median;
-	double sum, count;
-} source;
-
 void vb_results_load(vb_results *rs, const char *path) {
 	memset(rs, 0, sizeof *rs);
 	char err[512];
@@ -79,17 +60,19 @@ void vb_results_load(vb_results *rs, const char *path) {
 
 	int cap = cJSON_GetArraySize(benches) + 1;
 	rs->r = calloc((size_t)cap, sizeof *rs->r);
-	source *src = calloc((size_t)cap, sizeof *src);
+	/* One record per op x variant x dims, at record.h's representative time. */
+	vb_rep_time *src = calloc((size_t)cap, sizeof *src);
 	if (!rs->r || !src) vb_die(VB_EXIT_USAGE, "out of memory reading %s", path);
 	const cJSON *b;
 	cJSON_ArrayForEach(b, benches) {
-		const char *op = str(b, "op"), *variant = str(b, "variant"), *dims = str(b, "dims");
-		const char *rt = str(b, "run_type"), *agg = str(b, "aggregate_name");
+		const char *op = vb_json_str(b, "op", NULL), *variant = vb_json_str(b, "variant", NULL),
+		           *dims = vb_json_str(b, "dims", NULL);
+		const char *rt = vb_json_str(b, "run_type", NULL), *agg = vb_json_str(b, "aggregate_name", NULL);
 		if (!op || !variant || !dims || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error_occurred")))
 			continue;
 		int aggregate = rt && !strcmp(rt, "aggregate");
 		if (aggregate && (!agg || strcmp(agg, "median"))) continue;
-		double sec = vb_time_to_seconds(num(b, "real_time"), str(b, "time_unit"));
+		double sec = vb_time_to_seconds(vb_json_num(b, "real_time"), vb_json_str(b, "time_unit", NULL));
 		if (!(sec > 0))
 			vb_die(VB_EXIT_USAGE, "%s: benchmark %s/%s/%s has no positive real_time", path, op, variant,
 			       dims);
@@ -99,17 +82,10 @@ void vb_results_load(vb_results *rs, const char *path) {
 		if (k == rs->n) {
 			vb_result *x = &rs->r[rs->n++];
 			x->op = op, x->variant = variant, x->dims = dims;
-			x->family = str(b, "family") ? str(b, "family") : "ops";
-			x->device = str(b, "device") ? str(b, "device") : "cpu";
+			x->family = vb_json_str(b, "family", "ops");
+			x->device = vb_json_str(b, "device", "cpu");
 		}
-		source *s = &src[k];
-		if (s->from_median) continue;
-		if (aggregate) {
-			*s = (source){.entry = b, .from_median = 1, .sum = sec, .count = 1};
-		} else {
-			if (!s->entry) s->entry = b;
-			s->sum += sec, s->count += 1;
-		}
+		vb_rep_time_add(&src[k], b, sec);
 	}
 	if (rs->n == 0)
 		vb_die(VB_EXIT_USAGE, "%s holds no vecbench benchmarks (entries with op, variant and dims)", path);
@@ -117,33 +93,33 @@ void vb_results_load(vb_results *rs, const char *path) {
 	for (int k = 0; k < rs->n; k++) {
 		vb_result *x = &rs->r[k];
 		const cJSON *e = src[k].entry;
-		int single = src[k].count == 1; /* the entry's own figures are this record's */
-		x->seconds = src[k].sum / src[k].count;
-		x->iterations = num(e, "iterations");
-		x->flops = num(e, "flops_per_iteration");
-		x->bytes = num(e, "bytes_per_iteration");
-		x->speedup = num(e, "speedup_vs_loop");
-		x->io_bytes = num(e, "io_bytes");
-		x->workspace_bytes = num(e, "workspace_bytes");
-		x->heap_growth_bytes = num(e, "heap_growth_bytes");
-		x->peak_rss_bytes = num(e, "peak_rss_bytes");
-		x->gpu_peak_bytes = num(e, "gpu_peak_bytes");
+		int single = vb_rep_time_single(&src[k]); /* the entry's own figures are this record's */
+		x->seconds = vb_rep_time_seconds(&src[k]);
+		x->iterations = vb_json_num(e, "iterations");
+		x->flops = vb_json_num(e, "flops_per_iteration");
+		x->bytes = vb_json_num(e, "bytes_per_iteration");
+		x->speedup = vb_json_num(e, "speedup_vs_loop");
+		x->io_bytes = vb_json_num(e, "io_bytes");
+		x->workspace_bytes = vb_json_num(e, "workspace_bytes");
+		x->heap_growth_bytes = vb_json_num(e, "heap_growth_bytes");
+		x->peak_rss_bytes = vb_json_num(e, "peak_rss_bytes");
+		x->gpu_peak_bytes = vb_json_num(e, "gpu_peak_bytes");
 		x->batch = batch_of(x->dims);
-		x->sweep_dim = str(e, "sweep_dim");
-		x->sweep_value = x->sweep_dim ? num(e, "sweep_value") : NAN;
+		x->sweep_dim = vb_json_str(e, "sweep_dim", NULL);
+		x->sweep_value = x->sweep_dim ? vb_json_num(e, "sweep_value") : NAN;
 		if (x->sweep_dim) sweep_curve(x->dims, x->sweep_dim, x->curve, sizeof x->curve);
 		x->intensity = x->bytes > 0 ? x->flops / x->bytes : NAN;
 		x->gflops = x->flops / x->seconds * 1e-9;
 		x->gbs = x->bytes / x->seconds * 1e-9;
 		x->roof_gflops = x->roof_pct = NAN;
-		if (single && !isnan(num(e, "achieved_gflops"))) {
-			x->gflops = num(e, "achieved_gflops");
-			x->gbs = num(e, "achieved_gbs");
-			x->intensity = num(e, "arithmetic_intensity");
+		if (single && !isnan(vb_json_num(e, "achieved_gflops"))) {
+			x->gflops = vb_json_num(e, "achieved_gflops");
+			x->gbs = vb_json_num(e, "achieved_gbs");
+			x->intensity = vb_json_num(e, "arithmetic_intensity");
 		}
-		if (single && !isnan(num(e, "roofline_pct"))) {
-			x->roof_pct = num(e, "roofline_pct");
-			x->roof_gflops = num(e, "roofline_gflops");
+		if (single && !isnan(vb_json_num(e, "roofline_pct"))) {
+			x->roof_pct = vb_json_num(e, "roofline_pct");
+			x->roof_gflops = vb_json_num(e, "roofline_gflops");
 		} else if (rs->have_cal && !strcmp(x->device, "cpu")) {
 			/* An older run, or a synthetic one: from the context's figures. */
 			double set =
@@ -177,7 +153,7 @@ void vb_results_free(vb_results *rs) {
 }
 
 const char *vb_results_context(const vb_results *rs, const char *key) {
-	return rs->context ? str(rs->context, key) : NULL;
+	return rs->context ? vb_json_str(rs->context, key, NULL) : NULL;
 }
 
 /* ---- data files ---- */

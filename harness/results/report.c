@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "record.h"
 #include "results.h"
 #include "results_json.h"
 
@@ -228,11 +229,6 @@ static const char *largest_both(const vb_results *rs, const char *op, const char
 	return best;
 }
 
-static int cmp_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* One swept curve of op: the largest (most FLOPs at a point); its points in
  * order and each variant's seconds there (NAN: not measured). Returns the
  * number of points. */
@@ -252,7 +248,7 @@ static int curve(const vb_results *rs, const char *op, const char *const *vars, 
 			seen |= x[q] == r->sweep_value;
 		if (!seen && np < 64) x[np++] = r->sweep_value;
 	}
-	qsort(x, (size_t)np, sizeof *x, cmp_double);
+	qsort(x, (size_t)np, sizeof *x, vb_cmp_double);
 	for (int v = 0; v < nv; v++)
 		for (int q = 0; q < np; q++) {
 			t[v][q] = ws[v][q] = NAN;
@@ -308,7 +304,7 @@ static void claims(FILE *f, const vb_results *rs, const char *rel) {
 			lo = sp[i] < sp[lo] ? i : lo, hi = sp[i] > sp[hi] ? i : hi;
 		double sorted[n];
 		memcpy(sorted, sp, sizeof sorted);
-		qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+		qsort(sorted, (size_t)n, sizeof *sorted, vb_cmp_double);
 		snprintf(a, sizeof a,
 		         "vec over loop, each op at its largest size: %.1fx (%s) to %.0fx (%s), median %.1fx; %d of %d "
 		         "ops at 10x or more",
