@@ -5,26 +5,42 @@
 #include "cli.h"
 #include "commands.h"
 
+const char vb_usage_check[] =
+    "  check [--op REGEX] [--variant V[,V]] [--dims m=..,d=..] [--seed N] [--scale S] [--quick]\n"
+    "                                                  every variant against the float64 oracle (random,\n"
+    "                                                  exact and wide inputs, odd twins of the default\n"
+    "                                                  sizes), backward ops against finite differences\n"
+    "        [--self-test]                             perturbed oracle outputs must each be rejected\n"
+    "        [--except REGEX]                          leave out the ops it matches\n"
+    "        [--sweep DIM=v1,v2,...]                   every value of one dim (density=FRACTION,...)\n";
+
 int vb_cmd_check(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},    {"variant", 1, NULL}, {"dims", 1, NULL},
-	                 {"seed", 1, NULL},  {"scale", 1, NULL},   {"self-test", 0, NULL},
-	                 {"quick", 0, NULL}, {"sweep", 1, NULL},   {"except", 1, NULL}};
-	enum { NOPTS = sizeof opts / sizeof opts[0] };
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("check", argc, argv, opts, NOPTS, pos, 0, &npos, NULL, NULL);
-	vb_select s = {.op_regex = vb_opt_get(opts, NOPTS, "op"),
-	               .variants = vb_opt_get(opts, NOPTS, "variant"),
-	               .dims = vb_opt_get(opts, NOPTS, "dims"),
-	               .seed = 1,
-	               .scale = 1};
-	const char *seed = vb_opt_get(opts, NOPTS, "seed"), *scale = vb_opt_get(opts, NOPTS, "scale");
+	enum { OP = 1, VARIANT, DIMS, SEED, SCALE, SELF_TEST, QUICK, SWEEP, EXCEPT };
+	static const struct option opts[] = {
+	    {"op", required_argument, NULL, OP},         {"variant", required_argument, NULL, VARIANT},
+	    {"dims", required_argument, NULL, DIMS},     {"seed", required_argument, NULL, SEED},
+	    {"scale", required_argument, NULL, SCALE},   {"self-test", no_argument, NULL, SELF_TEST},
+	    {"quick", no_argument, NULL, QUICK},         {"sweep", required_argument, NULL, SWEEP},
+	    {"except", required_argument, NULL, EXCEPT}, {0}};
+	vb_select s = {.seed = 1, .scale = 1};
+	const char *seed = NULL, *scale = NULL;
+	int self_test = 0;
+	vb_args a;
+	vb_args_start(&a, "check", vb_usage_check, argc, argv, opts, 0, 0);
+	for (int c; (c = vb_args_next(&a)) != -1;)
+		switch (c) {
+		case OP: s.op_regex = a.value; break;
+		case VARIANT: s.variants = a.value; break;
+		case DIMS: s.dims = a.value; break;
+		case SEED: seed = a.value; break;
+		case SCALE: scale = a.value; break;
+		case SELF_TEST: self_test = 1; break;
+		case QUICK: s.quick = 1; break; /* the first default size (and its twin) only */
+		case SWEEP: s.sweep = a.value; break;
+		case EXCEPT: s.except_regex = a.value; break;
+		}
 	if (seed) s.seed = vb_parse_u64("--seed", seed);
 	if (scale) s.scale = vb_parse_double("--scale", scale);
-	int self_test = vb_opt_get(opts, NOPTS, "self-test") != NULL;
-	s.quick = vb_opt_get(opts, NOPTS, "quick") != NULL; /* the first default size (and its twin) only */
-	s.sweep = vb_opt_get(opts, NOPTS, "sweep");
-	s.except_regex = vb_opt_get(opts, NOPTS, "except");
 	vb_case *cases;
 	int n = vb_select_cases(&s, &cases);
 	int counts[3] = {0}, ok = 1;

@@ -7,5 +7,7 @@
 int vb_cmd_list(int argc, char **argv);
 int vb_cmd_check(int argc, char **argv);
 int vb_cmd_dump(int argc, char **argv);
+/* Their usage, as `vecbench help` lists it and `vecbench <command> --help` prints it. */
+extern const char vb_usage_list[], vb_usage_check[], vb_usage_dump[];
 
 #endif

@@ -20,19 +20,32 @@ static void write_new(const char *dir, const char *name, const char *data, size_
 		vb_die(VB_EXIT_USAGE, "dump: cannot write %s: %s", path, strerror(errno));
 }
 
+const char vb_usage_dump[] =
+    "  dump  OP [--dims ...] [--seed N] [--variant V] --out DIR\n"
+    "                                                  inputs and outputs as NumPy .npy files\n";
+
 int vb_cmd_dump(int argc, char **argv) {
-	vb_opt opts[] = {{"dims", 1, NULL}, {"seed", 1, NULL}, {"variant", 1, NULL}, {"out", 1, NULL}};
-	enum { NOPTS = sizeof opts / sizeof opts[0] };
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("dump", argc, argv, opts, NOPTS, pos, 1, &npos, NULL, NULL);
-	if (npos != 1) vb_die(VB_EXIT_USAGE, "dump: which op? usage: vecbench dump OP [--dims ...] --out DIR");
-	const char *dir = opts[3].value;
+	enum { DIMS = 1, SEED, VARIANT, OUT };
+	static const struct option opts[] = {{"dims", required_argument, NULL, DIMS},
+	                                     {"seed", required_argument, NULL, SEED},
+	                                     {"variant", required_argument, NULL, VARIANT},
+	                                     {"out", required_argument, NULL, OUT},
+	                                     {0}};
+	const char *dims_s = NULL, *seed_s = NULL, *vname = NULL, *dir = NULL;
+	vb_args a;
+	vb_args_start(&a, "dump", vb_usage_dump, argc, argv, opts, 1, 0);
+	for (int c; (c = vb_args_next(&a)) != -1;)
+		switch (c) {
+		case DIMS: dims_s = a.value; break;
+		case SEED: seed_s = a.value; break;
+		case VARIANT: vname = a.value; break;
+		case OUT: dir = a.value; break;
+		}
+	if (a.npos != 1) vb_die(VB_EXIT_USAGE, "dump: which op? usage: vecbench dump OP [--dims ...] --out DIR");
 	if (!dir) vb_die(VB_EXIT_USAGE, "dump: --out DIR is required");
-	const vb_op *op = vb_op_find(pos[0]);
-	if (!op) vb_die(VB_EXIT_USAGE, "dump: unknown op '%s' (see 'vecbench list')", pos[0]);
-	uint64_t seed = opts[1].value ? vb_parse_u64("--seed", opts[1].value) : 1;
-	const char *vname = opts[2].value;
+	const vb_op *op = vb_op_find(a.pos[0]);
+	if (!op) vb_die(VB_EXIT_USAGE, "dump: unknown op '%s' (see 'vecbench list')", a.pos[0]);
+	uint64_t seed = seed_s ? vb_parse_u64("--seed", seed_s) : 1;
 	int vi = -1;
 	if (vname) {
 		vi = vb_op_variant_index(op, vname);
@@ -43,7 +56,7 @@ int vb_cmd_dump(int argc, char **argv) {
 	/* Same selection rules (and size checks) as check and run. */
 	char re[160];
 	snprintf(re, sizeof re, "^%s$", op->name);
-	vb_select s = {.op_regex = re, .dims = opts[0].value, .seed = seed, .scale = 1, .quick = 1};
+	vb_select s = {.op_regex = re, .dims = dims_s, .seed = seed, .scale = 1, .quick = 1};
 	vb_case *c;
 	vb_select_cases(&s, &c);
 	vb_ref ref;

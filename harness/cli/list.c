@@ -67,12 +67,18 @@ static cJSON *list_json(void) {
 	return arr;
 }
 
+const char vb_usage_list[] =
+    "  list  [--json]                                  ops, dims, sizes, variants, FLOP and byte counts\n";
+
 int vb_cmd_list(int argc, char **argv) {
-	vb_opt opts[] = {{"json", 0, NULL}};
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("list", argc, argv, opts, 1, pos, 0, &npos, NULL, NULL);
-	if (opts[0].value) {
+	enum { JSON = 1 };
+	static const struct option opts[] = {{"json", no_argument, NULL, JSON}, {0}};
+	int json = 0;
+	vb_args a;
+	vb_args_start(&a, "list", vb_usage_list, argc, argv, opts, 0, 0);
+	for (int c; (c = vb_args_next(&a)) != -1;)
+		json |= c == JSON;
+	if (json) {
 		cJSON *arr = list_json();
 		char *s = cJSON_Print(arr);
 		puts(s);

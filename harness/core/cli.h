@@ -5,21 +5,37 @@
 #ifndef VB_CLI_H
 #define VB_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include "harness.h"
 
+/* A command's arguments through getopt_long: --name VALUE or --name=VALUE,
+ * flags without values, positional arguments anywhere, and (when the command
+ * takes them) everything after "--" passed through. Option names must be
+ * given in full; unknown, repeated or value-less options and extra
+ * positional arguments are one-line errors (exit 2). --help prints the
+ * command's usage and exits 0. */
+enum { VB_ARGS_MAX_POS = 2 };
 typedef struct {
-	const char *name; /* without the leading "--" */
-	int takes_value;
-	const char *value; /* set when seen; "1" for flags */
-} vb_opt;
+	const char *cmd, *usage;
+	int argc;
+	char **argv;
+	const struct option *opts; /* ends with a zeroed entry; val identifies each; NULL: none */
+	int maxpos, takes_rest;
+	int next;           /* argv index of the next token */
+	unsigned long seen; /* one bit per option: repeats are errors */
+	const char *value;  /* the value of the option vb_args_next returned */
+	const char *pos[VB_ARGS_MAX_POS];
+	int npos;
+	char **rest; /* after "--", when takes_rest */
+	int nrest;
+} vb_args;
 
-/* Fills opts; positional arguments go to pos (at most maxpos), arguments
- * after "--" to rest. Exits 2 on bad input. */
-void vb_parse_opts(const char *cmd, int argc, char **argv, vb_opt *opts, int nopts, const char **pos, int maxpos,
-                   int *npos, char ***rest, int *nrest);
-const char *vb_opt_get(vb_opt *opts, int nopts, const char *name);
+void vb_args_start(vb_args *a, const char *cmd, const char *usage, int argc, char **argv, const struct option *opts,
+                   int maxpos, int takes_rest);
+/* The next option's val (its value in a->value), or -1 when none is left. */
+int vb_args_next(vb_args *a);
 uint64_t vb_parse_u64(const char *what, const char *s);
 double vb_parse_double(const char *what, const char *s);
 

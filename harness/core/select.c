@@ -2,6 +2,7 @@
  * variants and sizes from the command line. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -12,48 +13,66 @@
 
 #include "cli.h"
 
-void vb_parse_opts(const char *cmd, int argc, char **argv, vb_opt *opts, int nopts, const char **pos, int maxpos,
-                   int *npos, char ***rest, int *nrest) {
-	*npos = 0;
-	if (rest) *rest = NULL, *nrest = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			if (!rest) vb_die(VB_EXIT_USAGE, "%s: unexpected '--'", cmd);
-			*rest = argv + i + 1;
-			*nrest = argc - i - 1;
-			return;
-		}
-		if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
-			if (*npos == maxpos) vb_die(VB_EXIT_USAGE, "%s: unexpected argument '%s'", cmd, a);
-			pos[(*npos)++] = a;
-			continue;
-		}
-		const char *eq = strchr(a, '=');
-		size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		vb_opt *o = NULL;
-		for (int k = 0; k < nopts; k++)
-			if (strlen(opts[k].name) == len && strncmp(opts[k].name, a + 2, len) == 0) o = &opts[k];
-		if (!o) vb_die(VB_EXIT_USAGE, "%s: unknown option '%.*s' (see 'vecbench help')", cmd, (int)len + 2, a);
-		if (o->value) vb_die(VB_EXIT_USAGE, "%s: option '--%s' given twice", cmd, o->name);
-		if (!o->takes_value) {
-			if (eq) vb_die(VB_EXIT_USAGE, "%s: option '--%s' takes no value", cmd, o->name);
-			o->value = "1";
-		} else if (eq) {
-			o->value = eq + 1;
-		} else {
-			if (i + 1 >= argc) vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", cmd, o->name);
-			o->value = argv[++i];
-		}
-		if (o->takes_value && !*o->value)
-			vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", cmd, o->name);
-	}
+void vb_args_start(vb_args *a, const char *cmd, const char *usage, int argc, char **argv, const struct option *opts,
+                   int maxpos, int takes_rest) {
+	*a = (vb_args){.cmd = cmd,
+	               .usage = usage,
+	               .argc = argc,
+	               .argv = argv,
+	               .opts = opts,
+	               .maxpos = maxpos,
+	               .takes_rest = takes_rest};
+	if (maxpos > VB_ARGS_MAX_POS) vb_die(VB_EXIT_USAGE, "%s: too many positional arguments declared", cmd);
 }
 
-const char *vb_opt_get(vb_opt *opts, int nopts, const char *name) {
-	for (int k = 0; k < nopts; k++)
-		if (strcmp(opts[k].name, name) == 0) return opts[k].value;
-	return NULL;
+int vb_args_next(vb_args *a) {
+	while (a->next < a->argc) {
+		char *t = a->argv[a->next];
+		if (!strcmp(t, "--")) {
+			if (!a->takes_rest) vb_die(VB_EXIT_USAGE, "%s: unexpected '--'", a->cmd);
+			a->rest = a->argv + a->next + 1;
+			a->nrest = a->argc - a->next - 1;
+			a->next = a->argc;
+			return -1;
+		}
+		if (strncmp(t, "--", 2) != 0) { /* "-x" too: no short options */
+			if (a->npos == a->maxpos) vb_die(VB_EXIT_USAGE, "%s: unexpected argument '%s'", a->cmd, t);
+			a->pos[a->npos++] = t;
+			a->next++;
+			continue;
+		}
+		if (!strcmp(t, "--help")) {
+			printf("usage: vecbench %s [options]\n%s", a->cmd, a->usage);
+			exit(VB_EXIT_OK);
+		}
+		/* Full names only: getopt_long alone would take any unambiguous prefix. */
+		size_t len = strcspn(t + 2, "=");
+		int k = 0;
+		while (a->opts && a->opts[k].name &&
+		       !(strlen(a->opts[k].name) == len && !strncmp(a->opts[k].name, t + 2, len)))
+			k++;
+		const struct option *o = a->opts ? &a->opts[k] : NULL;
+		if (!o || !o->name || k >= (int)(8 * sizeof a->seen))
+			vb_die(VB_EXIT_USAGE, "%s: unknown option '%.*s' (see 'vecbench help')", a->cmd, (int)len + 2,
+			       t);
+		if (a->seen & 1ul << k) vb_die(VB_EXIT_USAGE, "%s: option '--%s' given twice", a->cmd, o->name);
+		if (o->has_arg == no_argument && t[2 + len] == '=')
+			vb_die(VB_EXIT_USAGE, "%s: option '--%s' takes no value", a->cmd, o->name);
+		/* getopt_long sees one option at a time: the command's name, the
+		 * option, and what may be its value; optind then says what it took. */
+		char *one[] = {(char *)a->cmd, t, a->next + 1 < a->argc ? a->argv[a->next + 1] : NULL, NULL};
+		opterr = 0;
+		optind = 1;
+		int found = -1, c = getopt_long(one[2] ? 3 : 2, one, "+:", a->opts, &found);
+		if (c == ':' || (o->has_arg == required_argument && c == o->val && !*optarg))
+			vb_die(VB_EXIT_USAGE, "%s: option '--%s' needs a value", a->cmd, o->name);
+		if (c != o->val || found != k) vb_die(VB_EXIT_USAGE, "%s: cannot parse option '%s'", a->cmd, t);
+		a->seen |= 1ul << k;
+		a->value = optarg;
+		a->next += optind - 1;
+		return c;
+	}
+	return -1;
 }
 
 uint64_t vb_parse_u64(const char *what, const char *s) {

@@ -601,55 +601,105 @@ static void parse_inject(params *pr) {
 	pr->inject_pct = pct;
 }
 
+const char vb_usage_ab[] =
+    "  ab BASE.so NEW.so [--op REGEX] [--variant V[,V]] [--dims ...] [--threshold PCT] [--alpha A]\n"
+    "     [--budget SECONDS] [--min-time SECONDS] [--seed N] [--block-ms MS] [--clock wall|cpu]\n"
+    "     [--layouts N] [--inject-new OP/VARIANT:PCT] [--quiet]\n"
+    "                                                  paired timing of two builds' libvbops.so in one\n"
+    "                                                  process: exit 1 when a benchmark is SLOWER\n";
+
 int vb_cmd_ab(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},       {"variant", 1, NULL}, {"dims", 1, NULL},  {"threshold", 1, NULL},
-	                 {"alpha", 1, NULL},    {"budget", 1, NULL},  {"seed", 1, NULL},  {"inject-new", 1, NULL},
-	                 {"block-ms", 1, NULL}, {"quiet", 0, NULL},   {"clock", 1, NULL}, {"min-time", 1, NULL},
-	                 {"layouts", 1, NULL}};
-	enum { NOPTS = sizeof opts / sizeof opts[0] };
-	const char *pos[2];
-	int npos;
-	vb_parse_opts("ab", argc, argv, opts, NOPTS, pos, 2, &npos, NULL, NULL);
-	if (npos != 2) vb_die(VB_EXIT_USAGE, "ab: expected two ops libraries: vecbench ab BASE.so NEW.so [options]");
+	enum {
+		OP = 1,
+		VARIANT,
+		DIMS,
+		THRESHOLD,
+		ALPHA,
+		BUDGET,
+		SEED,
+		INJECT_NEW,
+		BLOCK_MS,
+		QUIET,
+		CLOCK,
+		MIN_TIME,
+		LAYOUTS
+	};
+	static const struct option opts[] = {{"op", required_argument, NULL, OP},
+	                                     {"variant", required_argument, NULL, VARIANT},
+	                                     {"dims", required_argument, NULL, DIMS},
+	                                     {"threshold", required_argument, NULL, THRESHOLD},
+	                                     {"alpha", required_argument, NULL, ALPHA},
+	                                     {"budget", required_argument, NULL, BUDGET},
+	                                     {"seed", required_argument, NULL, SEED},
+	                                     {"inject-new", required_argument, NULL, INJECT_NEW},
+	                                     {"block-ms", required_argument, NULL, BLOCK_MS},
+	                                     {"quiet", no_argument, NULL, QUIET},
+	                                     {"clock", required_argument, NULL, CLOCK},
+	                                     {"min-time", required_argument, NULL, MIN_TIME},
+	                                     {"layouts", required_argument, NULL, LAYOUTS},
+	                                     {0}};
+	const char *op = NULL, *variants = NULL, *dims = NULL, *threshold = NULL, *alpha = NULL, *budget = NULL,
+	           *seed = NULL, *inject_new = NULL, *block_ms = NULL, *quiet = NULL, *clock_s = NULL, *min_time = NULL,
+	           *layouts_s = NULL;
+	vb_args args;
+	vb_args_start(&args, "ab", vb_usage_ab, argc, argv, opts, 2, 0);
+	for (int c; (c = vb_args_next(&args)) != -1;)
+		switch (c) {
+		case OP: op = args.value; break;
+		case VARIANT: variants = args.value; break;
+		case DIMS: dims = args.value; break;
+		case THRESHOLD: threshold = args.value; break;
+		case ALPHA: alpha = args.value; break;
+		case BUDGET: budget = args.value; break;
+		case SEED: seed = args.value; break;
+		case INJECT_NEW: inject_new = args.value; break;
+		case BLOCK_MS: block_ms = args.value; break;
+		case QUIET: quiet = "1"; break;
+		case CLOCK: clock_s = args.value; break;
+		case MIN_TIME: min_time = args.value; break;
+		case LAYOUTS: layouts_s = args.value; break;
+		}
+	if (args.npos != 2)
+		vb_die(VB_EXIT_USAGE, "ab: expected two ops libraries: vecbench ab BASE.so NEW.so [options]");
 	params pr = {.threshold = 5, .alpha = 0.05, .budget = 5, .block_s = 1e-3, .seed = 1, .min_time = 1};
-	if (opts[3].value) pr.threshold = vb_parse_double("--threshold", opts[3].value);
-	if (opts[4].value) pr.alpha = vb_parse_double("--alpha", opts[4].value);
-	if (opts[5].value) pr.budget = vb_parse_double("--budget", opts[5].value);
-	if (opts[6].value) pr.seed = vb_parse_u64("--seed", opts[6].value);
+	if (threshold) pr.threshold = vb_parse_double("--threshold", threshold);
+	if (alpha) pr.alpha = vb_parse_double("--alpha", alpha);
+	if (budget) pr.budget = vb_parse_double("--budget", budget);
+	if (seed) pr.seed = vb_parse_u64("--seed", seed);
 	int layouts = 4;
-	if (opts[12].value) {
-		uint64_t l = vb_parse_u64("--layouts", opts[12].value);
+	if (layouts_s) {
+		uint64_t l = vb_parse_u64("--layouts", layouts_s);
 		if (l < 1 || l > MAX_LAYOUTS)
-			vb_die(VB_EXIT_USAGE, "bad --layouts '%s': expected 1 to %d", opts[12].value, MAX_LAYOUTS);
+			vb_die(VB_EXIT_USAGE, "bad --layouts '%s': expected 1 to %d", layouts_s, MAX_LAYOUTS);
 		layouts = (int)l;
 	}
-	if (opts[11].value) pr.min_time = vb_parse_double("--min-time", opts[11].value);
-	if (opts[8].value) pr.block_s = vb_parse_double("--block-ms", opts[8].value) / 1000;
-	pr.quiet = opts[9].value != NULL;
-	if (opts[10].value && !strcmp(opts[10].value, "cpu"))
+	if (min_time) pr.min_time = vb_parse_double("--min-time", min_time);
+	if (block_ms) pr.block_s = vb_parse_double("--block-ms", block_ms) / 1000;
+	pr.quiet = quiet != NULL;
+	if (clock_s && !strcmp(clock_s, "cpu"))
 		block_clock = CLOCK_PROCESS_CPUTIME_ID;
-	else if (opts[10].value && strcmp(opts[10].value, "wall"))
-		vb_die(VB_EXIT_USAGE, "bad --clock '%s': expected wall or cpu", opts[10].value);
-	if (pr.alpha >= 1) vb_die(VB_EXIT_USAGE, "bad --alpha '%s': expected a number between 0 and 1", opts[4].value);
+	else if (clock_s && strcmp(clock_s, "wall"))
+		vb_die(VB_EXIT_USAGE, "bad --clock '%s': expected wall or cpu", clock_s);
+	if (pr.alpha >= 1) vb_die(VB_EXIT_USAGE, "bad --alpha '%s': expected a number between 0 and 1", alpha);
 	if (pr.threshold >= 1000) vb_die(VB_EXIT_USAGE, "bad --threshold: expected a percentage below 1000");
-	if (pr.budget > 3600) vb_die(VB_EXIT_USAGE, "bad --budget '%s': at most 3600 seconds", opts[5].value);
-	if (pr.block_s > 1) vb_die(VB_EXIT_USAGE, "bad --block-ms '%s': at most 1000", opts[8].value);
-	if ((pr.inject = opts[7].value)) parse_inject(&pr);
+	if (pr.budget > 3600) vb_die(VB_EXIT_USAGE, "bad --budget '%s': at most 3600 seconds", budget);
+	if (pr.block_s > 1) vb_die(VB_EXIT_USAGE, "bad --block-ms '%s': at most 1000", block_ms);
+	if ((pr.inject = inject_new)) parse_inject(&pr);
 
 	static build base, nw;
 	atexit(remove_copies);
-	load(&base, pos[0], NULL, 0);
-	load(&nw, pos[1], &base, 1);
+	load(&base, args.pos[0], NULL, 0);
+	load(&nw, args.pos[1], &base, 1);
 	add_layouts(&base, layouts, 0);
 	add_layouts(&nw, layouts, 1);
 
 	notes ns = {0};
 	int n;
-	bench *b = select_benches(&base, &nw, opts[0].value, opts[1].value, opts[2].value, &n, &ns);
+	bench *b = select_benches(&base, &nw, op, variants, dims, &n, &ns);
 	if (n == 0) {
-		vb_die(VB_EXIT_USAGE, "ab: %s and %s have no CPU op/variant in common%s%s%s%s", pos[0], pos[1],
-		       opts[0].value || opts[1].value ? " in the selection" : "", ns.n ? " (" : "",
-		       ns.n ? ns.text[0] : "", ns.n ? ")" : "");
+		vb_die(VB_EXIT_USAGE, "ab: %s and %s have no CPU op/variant in common%s%s%s%s", args.pos[0],
+		       args.pos[1], op || variants ? " in the selection" : "", ns.n ? " (" : "", ns.n ? ns.text[0] : "",
+		       ns.n ? ")" : "");
 	}
 	if (pr.inject) {
 		int found = 0;
@@ -683,8 +733,8 @@ int vb_cmd_ab(int argc, char **argv) {
 	qsort(b, (size_t)n, sizeof *b, cmp_bench);
 
 	printf("vecbench ab\n");
-	printf("  base: %s  (%zu ops)\n", pos[0], base.n);
-	printf("  new:  %s  (%zu ops)\n", pos[1], nw.n);
+	printf("  base: %s  (%zu ops)\n", args.pos[0], base.n);
+	printf("  new:  %s  (%zu ops)\n", args.pos[1], nw.n);
 	printf("  mode: paired in one process: blocks of ~%g ms of calls (%s time), each round ABBA or BAAB at random, "
 	       "same "
 	       "inputs; per round the ratio new/base\n",

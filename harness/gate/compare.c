@@ -328,58 +328,82 @@ static void print_names(const char *what, const vb_result_file *a, const vb_resu
 	printf("%s\n", n > 5 ? ", ..." : "");
 }
 
+const char vb_usage_compare[] =
+    "  compare BASE NEW [--threshold PCT] [--alpha A] [--instr-threshold PCT]\n"
+    "          [--machine-independent | --same-machine] [--allow-contended]\n"
+    "                                                  regression gate over two result files:\n"
+    "                                                  exit 1 when a benchmark is SLOWER\n";
+
 int vb_cmd_compare(int argc, char **argv) {
-	vb_opt opts[] = {{"threshold", 1, NULL},           {"alpha", 1, NULL},        {"instr-threshold", 1, NULL},
-	                 {"machine-independent", 0, NULL}, {"same-machine", 0, NULL}, {"no-drift", 0, NULL},
-	                 {"allow-contended", 0, NULL}};
-	enum { NOPTS = sizeof opts / sizeof opts[0] };
-	const char *pos[2];
-	int npos;
-	vb_parse_opts("compare", argc, argv, opts, NOPTS, pos, 2, &npos, NULL, NULL);
-	if (npos != 2) vb_die(VB_EXIT_USAGE, "compare: expected two result files: vecbench compare BASE NEW [options]");
+	enum { THRESHOLD = 1, ALPHA, INSTR_THRESHOLD, MACHINE_INDEPENDENT, SAME_MACHINE, NO_DRIFT, ALLOW_CONTENDED };
+	static const struct option opts[] = {{"threshold", required_argument, NULL, THRESHOLD},
+	                                     {"alpha", required_argument, NULL, ALPHA},
+	                                     {"instr-threshold", required_argument, NULL, INSTR_THRESHOLD},
+	                                     {"machine-independent", no_argument, NULL, MACHINE_INDEPENDENT},
+	                                     {"same-machine", no_argument, NULL, SAME_MACHINE},
+	                                     {"no-drift", no_argument, NULL, NO_DRIFT},
+	                                     {"allow-contended", no_argument, NULL, ALLOW_CONTENDED},
+	                                     {0}};
+	const char *threshold = NULL, *alpha = NULL, *instr_threshold = NULL, *machine_independent = NULL,
+	           *same_machine = NULL, *no_drift = NULL, *allow_contended = NULL;
+	vb_args args;
+	vb_args_start(&args, "compare", vb_usage_compare, argc, argv, opts, 2, 0);
+	for (int c; (c = vb_args_next(&args)) != -1;)
+		switch (c) {
+		case THRESHOLD: threshold = args.value; break;
+		case ALPHA: alpha = args.value; break;
+		case INSTR_THRESHOLD: instr_threshold = args.value; break;
+		case MACHINE_INDEPENDENT: machine_independent = "1"; break;
+		case SAME_MACHINE: same_machine = "1"; break;
+		case NO_DRIFT: no_drift = "1"; break;
+		case ALLOW_CONTENDED: allow_contended = "1"; break;
+		}
+	if (args.npos != 2)
+		vb_die(VB_EXIT_USAGE, "compare: expected two result files: vecbench compare BASE NEW [options]");
 	params pr = {.threshold = 5, .instr_threshold = 2, .alpha = 0.05};
-	if (opts[0].value) pr.threshold = vb_parse_double("--threshold", opts[0].value);
-	if (opts[1].value) pr.alpha = vb_parse_double("--alpha", opts[1].value);
-	if (opts[2].value) pr.instr_threshold = vb_parse_double("--instr-threshold", opts[2].value);
-	if (pr.alpha >= 1) vb_die(VB_EXIT_USAGE, "bad --alpha '%s': expected a number between 0 and 1", opts[1].value);
+	if (threshold) pr.threshold = vb_parse_double("--threshold", threshold);
+	if (alpha) pr.alpha = vb_parse_double("--alpha", alpha);
+	if (instr_threshold) pr.instr_threshold = vb_parse_double("--instr-threshold", instr_threshold);
+	if (pr.alpha >= 1) vb_die(VB_EXIT_USAGE, "bad --alpha '%s': expected a number between 0 and 1", alpha);
 	if (pr.threshold >= 1000 || pr.instr_threshold >= 1000)
 		vb_die(VB_EXIT_USAGE, "bad threshold: expected a percentage below 1000");
-	if (opts[3].value && opts[4].value)
+	if (machine_independent && same_machine)
 		vb_die(VB_EXIT_USAGE, "compare: --machine-independent and --same-machine exclude each other");
 
 	vb_result_file a, b;
 	char err[512];
-	if (vb_result_file_load(pos[0], &a, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
-	if (vb_result_file_load(pos[1], &b, err, sizeof err) != 0) {
+	if (vb_result_file_load(args.pos[0], &a, err, sizeof err) != 0) vb_die(VB_EXIT_USAGE, "%s", err);
+	if (vb_result_file_load(args.pos[1], &b, err, sizeof err) != 0) {
 		vb_result_file_free(&a);
 		vb_die(VB_EXIT_USAGE, "%s", err);
 	}
-	for (int i = 0; i < 2 && !vb_opt_get(opts, NOPTS, "allow-contended"); i++) {
-		int marks = contended_marks(pos[i]);
+	for (int i = 0; i < 2 && !allow_contended; i++) {
+		int marks = contended_marks(args.pos[i]);
 		if (marks) {
 			vb_result_file_free(&a), vb_result_file_free(&b);
 			vb_die(VB_EXIT_USAGE,
 			       "compare: %s was timed beside other processes (%d contended mark(s)): its times decide "
 			       "nothing; time it on an idle machine, or pass --allow-contended",
-			       pos[i], marks);
+			       args.pos[i], marks);
 		}
 	}
 	char why[600];
 	int differ = machines_differ(&a, &b, why, sizeof why);
-	pr.machine_independent = opts[3].value ? 1 : opts[4].value ? 0 : differ;
-	pr.no_drift = opts[5].value != NULL;
+	pr.machine_independent = machine_independent ? 1 : same_machine ? 0 : differ;
+	pr.no_drift = no_drift != NULL;
 
 	row *rows;
 	int common, errored, n = build_rows(&a, &b, pr.machine_independent, &rows, &common, &errored);
 	if (common == 0) {
 		vb_result_file_free(&a), vb_result_file_free(&b);
-		vb_die(VB_EXIT_USAGE, "compare: %s and %s have no benchmark in common", pos[0], pos[1]);
+		vb_die(VB_EXIT_USAGE, "compare: %s and %s have no benchmark in common", args.pos[0], args.pos[1]);
 	}
 	if (n == 0) {
 		vb_result_file_free(&a), vb_result_file_free(&b);
 		vb_die(VB_EXIT_USAGE,
 		       "compare: %s and %s have %d benchmark(s) in common but no figures to compare in %s mode%s",
-		       pos[0], pos[1], common, pr.machine_independent ? "machine-independent" : "same-machine",
+		       args.pos[0], args.pos[1], common,
+		       pr.machine_independent ? "machine-independent" : "same-machine",
 		       pr.machine_independent ? " (no speedup over loop, no roofline_pct)" : "");
 	}
 	int drift_rows = 0;
@@ -392,9 +416,9 @@ int vb_cmd_compare(int argc, char **argv) {
 		kinds |= 1 << rows[i].kind;
 	char desc[1200];
 	printf("vecbench compare\n");
-	describe(pos[0], &a, desc, sizeof desc);
+	describe(args.pos[0], &a, desc, sizeof desc);
 	printf("  base: %s\n", desc);
-	describe(pos[1], &b, desc, sizeof desc);
+	describe(args.pos[1], &b, desc, sizeof desc);
 	printf("  new:  %s\n", desc);
 	if (kinds == 1 << M_INSTR)
 		printf("  mode: instruction counts (%s%s)\n", why,
@@ -403,10 +427,10 @@ int vb_cmd_compare(int argc, char **argv) {
 		printf("  mode: machine-independent (%s%s): speedup over the loop variant per repetition and %% of "
 		       "roofline; "
 		       "times are not compared\n",
-		       opts[3].value ? "requested; " : "", why);
+		       machine_independent ? "requested; " : "", why);
 	else
 		printf("  mode: same machine (%s%s): time per iteration (real_time)\n",
-		       opts[4].value ? "requested; " : "", why);
+		       same_machine ? "requested; " : "", why);
 	if (kinds & (1 << M_TIME)) {
 		if (!isnan(drift))
 			printf(
@@ -495,10 +519,13 @@ int vb_cmd_compare(int argc, char **argv) {
 	return count[SLOWER] ? VB_EXIT_FAIL : VB_EXIT_OK;
 }
 
+const char vb_usage_machine_id[] =
+    "  machine-id                                      the name baselines are filed under\n";
+
 int vb_cmd_machine_id(int argc, char **argv) {
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("machine-id", argc, argv, NULL, 0, pos, 0, &npos, NULL, NULL);
+	vb_args args;
+	vb_args_start(&args, "machine-id", vb_usage_machine_id, argc, argv, NULL, 0, 0);
+	vb_args_next(&args);
 	char id[256];
 	vb_machine_id(id, sizeof id);
 	puts(id);

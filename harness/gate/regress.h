@@ -8,6 +8,7 @@
 
 int vb_cmd_compare(int argc, char **argv);
 int vb_cmd_machine_id(int argc, char **argv);
+extern const char vb_usage_compare[], vb_usage_machine_id[];
 
 /* The gate tables' cells (compare, ab): a time in ns as "1.234 ms", a p- or
  * q-value as "0.0123" or "<1e-4"; NAN as "-". */

@@ -181,8 +181,13 @@ static void blas_trial(double *ratio, double *gflops) {
 	*gflops = 2.0 * S * S * (double)S / best * 1e-9;
 }
 
+const char vb_usage_blas_trial[] =
+    "  blas-trial                                      (doctor's child) one line: core=NAME ratio=R gflops=G\n";
+
 int vb_cmd_blas_trial(int argc, char **argv) {
-	(void)argc, (void)argv;
+	vb_args args;
+	vb_args_start(&args, "blas-trial", vb_usage_blas_trial, argc, argv, NULL, 0, 0);
+	vb_args_next(&args);
 	double ratio, gflops;
 	blas_trial(&ratio, &gflops);
 	printf("core=%s ratio=%.6g gflops=%.6g\n", openblas_get_corename(), ratio, gflops);
@@ -783,9 +788,14 @@ static void gbench_build_type(char *type, size_t len) {
 	unlink(tmp);
 }
 
+const char vb_usage_doctor[] =
+    "  doctor                                          what in the stack would falsify timings, one line\n"
+    "                                                  each with its cost and fix; exit 1 when one does\n";
+
 int vb_cmd_doctor(int argc, char **argv) {
-	int npos;
-	vb_parse_opts("doctor", argc, argv, NULL, 0, NULL, 0, &npos, NULL, NULL);
+	vb_args args;
+	vb_args_start(&args, "doctor", vb_usage_doctor, argc, argv, NULL, 0, 0);
+	vb_args_next(&args);
 	char cpu[160], features[160];
 	vb_cpu_model(cpu, sizeof cpu);
 	cpu_level(features, sizeof features);

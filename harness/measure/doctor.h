@@ -46,6 +46,7 @@ void vb_blas_core_select(const char *mode, char **argv);
 /* Hidden command `vecbench blas-trial`: one line "core=NAME ratio=R gflops=G". */
 int vb_cmd_blas_trial(int argc, char **argv);
 int vb_cmd_doctor(int argc, char **argv);
+extern const char vb_usage_doctor[], vb_usage_blas_trial[];
 
 /* ---- contention: CPU time of other processes on the CPUs this one may use ---- */
 typedef struct {

@@ -46,6 +46,7 @@ void vb_calibrate(vb_calibration *cal, int recalibrate);
 int vb_calibration_cached(vb_calibration *cal);
 /* `vecbench calibration-key`: what the cache is keyed by, as JSON. */
 int vb_cmd_calibration_key(int argc, char **argv);
+extern const char vb_usage_calibration_key[];
 /* One line on stdout: the figures and where they come from. */
 void vb_calibration_print(const vb_calibration *cal);
 /* The measurement itself (a few seconds). */
@@ -82,6 +83,7 @@ void vb_progress_end(vb_progress *p);
 
 /* ---- run.c ---- */
 int vb_cmd_run(int argc, char **argv);
+extern const char vb_usage_run[];
 
 /* ---- context.c: the results context ---- */
 int vb_context_count(void);

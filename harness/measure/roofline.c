@@ -21,6 +21,14 @@
 #include "prof.h"
 
 enum { CACHE_VERSION = 2 }; /* 2: keyed by the whole stack, not the host alone */
+/* An sgemm call this long (seconds) runs at the peak; the matrices grow until one does. */
+#define SGEMM_MIN_SECONDS 0.05
+/* The theoretical check: measured sgemm may beat the FMA loop by this factor
+ * (timer and frequency noise) before the figures count as inconsistent. */
+#define SGEMM_OVER_FMA_MAX 1.05
+/* More other runnable tasks than this per CPU while calibrating: the figures
+ * are used for the run but not cached. */
+#define BUSY_TASKS_PER_CPU 0.25
 
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
@@ -232,7 +240,7 @@ static void measure_sgemm(vb_calibration *cal) {
 		for (size_t i = 0; i < (size_t)n * n; i++)
 			A[i] = (float)(vb_splitmix64(&st) >> 40) * 0x1p-24f, B[i] = A[i] - 0.5f;
 		double best = sgemm_seconds(n, A, B, C);
-		if (best >= 0.05 || n >= NMAX) {
+		if (best >= SGEMM_MIN_SECONDS || n >= NMAX) {
 			for (int r = 0; r < 3; r++)
 				best = fmin(best, sgemm_seconds(n, A, B, C));
 			/* The roof is the best sgemm of the built-in backends: the vec
@@ -350,7 +358,9 @@ void vb_calibration_measure(vb_calibration *cal) {
 	snprintf(cal->source, sizeof cal->source, "measured %s in %.1f s", cal->date, cal->seconds);
 }
 
-int vb_calibration_consistent(const vb_calibration *cal) { return cal->sgemm_gflops <= 1.05 * cal->fma_gflops; }
+int vb_calibration_consistent(const vb_calibration *cal) {
+	return cal->sgemm_gflops <= SGEMM_OVER_FMA_MAX * cal->fma_gflops;
+}
 
 /* ---- cache ---- */
 
@@ -432,8 +442,13 @@ static void key_difference(const cJSON *cached, char *why, size_t len) {
 	cJSON_Delete(now);
 }
 
+const char vb_usage_calibration_key[] =
+    "  calibration-key                                 what the roofline calibration's cache is keyed by\n";
+
 int vb_cmd_calibration_key(int argc, char **argv) {
-	(void)argc, (void)argv;
+	vb_args args;
+	vb_args_start(&args, "calibration-key", vb_usage_calibration_key, argc, argv, NULL, 0, 0);
+	vb_args_next(&args);
 	cJSON *k = stack_key();
 	char *s = cJSON_Print(k);
 	puts(s);
@@ -551,7 +566,7 @@ void vb_calibrate(vb_calibration *cal, int recalibrate) {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	vb_calibration_measure(cal);
 	if (!vb_calibration_figures_ok(cal)) vb_die(VB_EXIT_USAGE, "roofline calibration measured no usable figures");
-	if (others > 0.25 * (double)(cpus > 0 ? cpus : 1)) {
+	if (others > BUSY_TASKS_PER_CPU * (double)(cpus > 0 ? cpus : 1)) {
 		fprintf(stderr,
 		        "vecbench: warning: %.1f other tasks were running during the roofline calibration: the "
 		        "figures are used for this run but not cached\n",

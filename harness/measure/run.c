@@ -23,6 +23,13 @@
 /* Kernels cheaper than this get one untimed call first (page faults, thread
  * start-up, scratch allocation); dearer ones amortise it inside the timing. */
 #define WARMUP_MAX_FLOPS 5e8
+/* --repetitions accepts 1 to this many. */
+#define MAX_REPETITIONS 1000
+/* --quick: Google Benchmark's minimum time per benchmark, seconds. */
+#define QUICK_MIN_TIME_S 0.05
+/* The summary marks a time from fewer iterations than this (a slow variant
+ * at a large size may run once). */
+#define FEW_ITERATIONS 5
 
 typedef struct {
 	const vb_op *op;
@@ -309,8 +316,9 @@ static void print_summary(bench_case *c, int n, const char *const *failed_notes,
 			snprintf(vt, sizeof vt, " %8.2fx", tv);
 		printf("  %-26s %-10s %10s %8.0f %9s%s %9.2f %9.2f%s%s%s\n", d, v->name, t, x->iterations, vs, vt,
 		       x->op->flops(x->dim) / sec * 1e-9, bytes / sec * 1e-9, extra,
-		       x->iterations > 0 && x->iterations < 5 ? "  *" : "", case_contended(x) ? "  C" : "");
-		few |= x->iterations > 0 && x->iterations < 5;
+		       x->iterations > 0 && x->iterations < FEW_ITERATIONS ? "  *" : "",
+		       case_contended(x) ? "  C" : "");
+		few |= x->iterations > 0 && x->iterations < FEW_ITERATIONS;
 		contended += case_contended(x);
 	}
 	if (few)
@@ -480,36 +488,66 @@ static void probe_writable(const char *path) {
 	free(tmp);
 }
 
+const char vb_usage_run[] =
+    "  run   [--op REGEX] [--variant V[,V]] [--dims ...] [--seed N] [--quick] [--quiet]\n"
+    "        [--sweep DIM=v1,v2,...]                   a curve: crossovers in the summary\n"
+    "        [--out FILE] [-- <Google Benchmark flags>]  check, then time through Google Benchmark\n"
+    "        [--recalibrate]                           measure the roofline again (else cached per machine)\n"
+    "        [--repetitions N]                         N repetitions of each benchmark (compare: 9)\n"
+    "        [--count-instructions]                    instructions per call (callgrind), not times\n"
+    "        [--blas-core auto|asis|NAME]              OpenBLAS core: auto re-runs on a better one when\n"
+    "                                                  OpenBLAS chose a fallback below the CPU (default)\n";
+
 int vb_cmd_run(int argc, char **argv) {
-	vb_opt opts[] = {{"op", 1, NULL},          {"variant", 1, NULL},     {"dims", 1, NULL},
-	                 {"seed", 1, NULL},        {"quick", 0, NULL},       {"quiet", 0, NULL},
-	                 {"out", 1, NULL},         {"recalibrate", 0, NULL}, {"count-instructions", 0, NULL},
-	                 {"repetitions", 1, NULL}, {"blas-core", 1, NULL},   {"sweep", 1, NULL}};
-	enum { NOPTS = sizeof opts / sizeof opts[0] };
-	const char *pos[1];
-	int npos, nrest;
-	char **rest;
-	vb_parse_opts("run", argc, argv, opts, NOPTS, pos, 0, &npos, &rest, &nrest);
-	vb_select s = {
-	    .op_regex = opts[0].value, .variants = opts[1].value, .dims = opts[2].value, .seed = 1, .scale = 1};
-	if (opts[3].value) s.seed = vb_parse_u64("--seed", opts[3].value);
-	s.quick = opts[4].value != NULL;
-	s.quiet = opts[5].value != NULL;
-	s.sweep = vb_opt_get(opts, NOPTS, "sweep");
-	const char *out = vb_mpi_rank() == 0 ? opts[6].value : NULL; /* rank 0 writes */
+	enum { OP = 1, VARIANT, DIMS, SEED, QUICK, QUIET, OUT, RECALIBRATE, COUNT, REPETITIONS, BLAS_CORE, SWEEP };
+	static const struct option opts[] = {{"op", required_argument, NULL, OP},
+	                                     {"variant", required_argument, NULL, VARIANT},
+	                                     {"dims", required_argument, NULL, DIMS},
+	                                     {"seed", required_argument, NULL, SEED},
+	                                     {"quick", no_argument, NULL, QUICK},
+	                                     {"quiet", no_argument, NULL, QUIET},
+	                                     {"out", required_argument, NULL, OUT},
+	                                     {"recalibrate", no_argument, NULL, RECALIBRATE},
+	                                     {"count-instructions", no_argument, NULL, COUNT},
+	                                     {"repetitions", required_argument, NULL, REPETITIONS},
+	                                     {"blas-core", required_argument, NULL, BLAS_CORE},
+	                                     {"sweep", required_argument, NULL, SWEEP},
+	                                     {0}};
+	vb_select s = {.seed = 1, .scale = 1};
+	const char *seed = NULL, *out = NULL, *reps_s = NULL, *blas_core = NULL;
+	int recalibrate = 0, count_instructions = 0;
+	vb_args a;
+	vb_args_start(&a, "run", vb_usage_run, argc, argv, opts, 0, 1);
+	for (int c; (c = vb_args_next(&a)) != -1;)
+		switch (c) {
+		case OP: s.op_regex = a.value; break;
+		case VARIANT: s.variants = a.value; break;
+		case DIMS: s.dims = a.value; break;
+		case SEED: seed = a.value; break;
+		case QUICK: s.quick = 1; break;
+		case QUIET: s.quiet = 1; break;
+		case OUT: out = a.value; break;
+		case RECALIBRATE: recalibrate = 1; break;
+		case COUNT: count_instructions = 1; break;
+		case REPETITIONS: reps_s = a.value; break;
+		case BLAS_CORE: blas_core = a.value; break;
+		case SWEEP: s.sweep = a.value; break;
+		}
+	int nrest = a.nrest;
+	char **rest = a.rest;
+	if (seed) s.seed = vb_parse_u64("--seed", seed);
+	if (vb_mpi_rank() != 0) out = NULL; /* rank 0 writes */
 	if (out) probe_writable(out);
-	const char *reps_s = vb_opt_get(opts, NOPTS, "repetitions");
 	uint64_t reps = reps_s ? vb_parse_u64("--repetitions", reps_s) : 0;
-	if (reps_s && (reps < 1 || reps > 1000))
-		vb_die(VB_EXIT_USAGE, "bad --repetitions '%s': expected 1 to 1000", reps_s);
-	if (vb_opt_get(opts, NOPTS, "count-instructions")) {
+	if (reps_s && (reps < 1 || reps > MAX_REPETITIONS))
+		vb_die(VB_EXIT_USAGE, "bad --repetitions '%s': expected 1 to %d", reps_s, MAX_REPETITIONS);
+	if (count_instructions) {
 		if (nrest || reps_s)
 			vb_die(VB_EXIT_USAGE, "--count-instructions takes neither --repetitions nor '--' flags");
 		if (!vb_mpi_unavailable()) vb_die(VB_EXIT_USAGE, "--count-instructions does not run under mpirun");
 		return vb_count_instructions(&s, argc, argv, out);
 	}
 	/* Before anything loads or prints: this may re-execute the process on a better BLAS core. */
-	const char *blas_core = vb_opt_get(opts, NOPTS, "blas-core");
 	char **full_argv = VB_XMALLOC(sizeof(char *) * (size_t)(argc + 3));
 	full_argv[0] = "vecbench", full_argv[1] = "run";
 	memcpy(full_argv + 2, argv, sizeof(char *) * (size_t)argc);
@@ -519,7 +557,7 @@ int vb_cmd_run(int argc, char **argv) {
 	int under_mpi = vb_mpi_size() > 1 || getenv("OMPI_COMM_WORLD_SIZE");
 	vb_blas_core_select(under_mpi ? "asis" : blas_core ? blas_core : "auto", full_argv);
 	free(full_argv);
-	if (vb_mpi_size() == 1) catch_signals(); /* several ranks: harness/mpi.c stops them all */
+	if (vb_mpi_size() == 1) catch_signals(); /* several ranks: harness/core/mpi.c stops them all */
 
 	/* Google Benchmark's own flags, plus its JSON file that we annotate. */
 	const char *tmpdir = getenv("TMPDIR");
@@ -558,7 +596,7 @@ int vb_cmd_run(int argc, char **argv) {
 	vb_inject_validate(&s, cases, ncases);
 	ncases = vb_mpi_select(cases, ncases);
 	if (vb_mpi_rank() == 0) { /* the other ranks write no results */
-		vb_calibrate(&calib, vb_opt_get(opts, NOPTS, "recalibrate") != NULL);
+		vb_calibrate(&calib, recalibrate);
 		vb_calibration_print(&calib);
 		vb_gemm_calibrate(); /* which GEMM backend `vec` uses: before the checks */
 		char gemm_line[512];
@@ -600,7 +638,7 @@ int vb_cmd_run(int argc, char **argv) {
 				failed[nfailed++] = strdup(x->name); /* x is reused by the next variant */
 				continue;
 			}
-			vb_bm_opts o = {.min_time = s.quick ? 0.05 : 0,
+			vb_bm_opts o = {.min_time = s.quick ? QUICK_MIN_TIME_S : 0,
 			                .manual_time = x->op->variants[v].device != VB_CPU};
 			if (x->op->variants[v].distributed) { /* the same count on every rank */
 				o.iterations = vb_mpi_iterations(x->op, v, x->dim, x->seed, o.min_time);

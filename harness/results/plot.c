@@ -731,22 +731,32 @@ static void mkdir_p(const char *dir) {
 	free(p);
 }
 
+const char vb_usage_plot[] =
+    "  plot  RESULTS --out DIR [--scripts DIR]         speedup, time, roofline, memory, breakdown plots\n"
+    "                                                  (gnuplot: .dat, PNG and SVG) from a results JSON\n";
+
 int vb_cmd_plot(int argc, char **argv) {
-	vb_opt opts[] = {{"out", 1, NULL}, {"scripts", 1, NULL}};
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("plot", argc, argv, opts, 2, pos, 1, &npos, NULL, NULL);
-	if (npos != 1) vb_die(VB_EXIT_USAGE, "plot: give one results file: vecbench plot RESULTS --out DIR");
-	const char *dir = opts[0].value, *scripts = opts[1].value ? opts[1].value : VB_PLOTS_DIR;
+	enum { OUT = 1, SCRIPTS };
+	static const struct option opts[] = {
+	    {"out", required_argument, NULL, OUT}, {"scripts", required_argument, NULL, SCRIPTS}, {0}};
+	const char *dir = NULL, *scripts = VB_PLOTS_DIR;
+	vb_args args;
+	vb_args_start(&args, "plot", vb_usage_plot, argc, argv, opts, 1, 0);
+	for (int c; (c = vb_args_next(&args)) != -1;)
+		switch (c) {
+		case OUT: dir = args.value; break;
+		case SCRIPTS: scripts = args.value; break;
+		}
+	if (args.npos != 1) vb_die(VB_EXIT_USAGE, "plot: give one results file: vecbench plot RESULTS --out DIR");
 	if (!dir) vb_die(VB_EXIT_USAGE, "plot: --out DIR is required");
 	vb_results rs;
-	vb_results_load(&rs, pos[0]);
+	vb_results_load(&rs, args.pos[0]);
 	mkdir_p(dir);
 	char log[4200];
 	snprintf(log, sizeof log, "%s/gnuplot.log", dir);
 	unlink(log);
 
-	printf("plots of %s in %s:\n", pos[0], dir);
+	printf("plots of %s in %s:\n", args.pos[0], dir);
 	int drawn = 0;
 	if (write_speedup(&rs, dir) > 0)
 		draw(scripts, "speedup", dir, "speedup", NULL), drawn++;

@@ -554,23 +554,32 @@ static void gpu_calibration(FILE *f, const vb_results *rs) {
 	fputc('\n', f);
 }
 
+const char vb_usage_report[] =
+    "  report RESULTS --out FILE [--plots DIR]         Markdown report of a results JSON and its plots\n";
+
 int vb_cmd_report(int argc, char **argv) {
-	vb_opt opts[] = {{"plots", 1, NULL}, {"out", 1, NULL}};
-	const char *pos[1];
-	int npos;
-	vb_parse_opts("report", argc, argv, opts, 2, pos, 1, &npos, NULL, NULL);
-	if (npos != 1) vb_die(VB_EXIT_USAGE, "report: give one results file: vecbench report RESULTS --out FILE");
-	const char *out = opts[1].value, *dir = opts[0].value;
+	enum { PLOTS = 1, OUT };
+	static const struct option opts[] = {
+	    {"plots", required_argument, NULL, PLOTS}, {"out", required_argument, NULL, OUT}, {0}};
+	const char *out = NULL, *dir = NULL;
+	vb_args args;
+	vb_args_start(&args, "report", vb_usage_report, argc, argv, opts, 1, 0);
+	for (int c; (c = vb_args_next(&args)) != -1;)
+		switch (c) {
+		case PLOTS: dir = args.value; break;
+		case OUT: out = args.value; break;
+		}
+	if (args.npos != 1) vb_die(VB_EXIT_USAGE, "report: give one results file: vecbench report RESULTS --out FILE");
 	if (!out) vb_die(VB_EXIT_USAGE, "report: --out FILE is required");
 	vb_results rs;
-	vb_results_load(&rs, pos[0]);
+	vb_results_load(&rs, args.pos[0]);
 
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f) vb_die(VB_EXIT_USAGE, "out of memory");
 	char buf[64];
-	fprintf(f, "# vecbench report\n\nResults: `%s` (Google Benchmark JSON), run %s on %s.\n\n", pos[0],
+	fprintf(f, "# vecbench report\n\nResults: `%s` (Google Benchmark JSON), run %s on %s.\n\n", args.pos[0],
 	        ctx_text(&rs, "date", buf, sizeof buf) ? ctx_text(&rs, "date", buf, sizeof buf) : "(date unknown)",
 	        vb_results_context(&rs, "host_name") ? vb_results_context(&rs, "host_name") : "(host unknown)");
 	if (rs.context && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rs.context, "partial")))

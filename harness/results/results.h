@@ -43,5 +43,6 @@ const char *vb_results_context(const vb_results *rs, const char *key);
 
 int vb_cmd_plot(int argc, char **argv);
 int vb_cmd_report(int argc, char **argv);
+extern const char vb_usage_plot[], vb_usage_report[];
 
 #endif
