@@ -1,6 +1,6 @@
 /* Peers as variants: the PyTorch and NumPy forms of the ops (`torch`,
  * `numpy`), run by one Python worker per vecbench process
- * (harness/peers/worker.py, its protocol there). vecbench hands it the op's
+ * (harness/core/peers/worker.py, its protocol there). vecbench hands it the op's
  * seeded inputs as .npy, gets the outputs back as .npy and checks them
  * against the float64 oracle like any variant; timing asks the worker for N
  * calls and feeds their mean to Google Benchmark as manual time.
@@ -11,7 +11,7 @@
  *
  * Environment: VB_PEERS=0 adds no peer variants; VB_PEER_PYTHON (default
  * /usr/bin/python3, Debian's, which has python3-torch) and VB_PEER_WORKER
- * (default the source tree's harness/peers/worker.py) pick what runs;
+ * (default the source tree's harness/core/peers/worker.py) pick what runs;
  * VB_PEER_TIMEOUT seconds (default 600) bound the wait for one reply. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
@@ -29,7 +29,7 @@
 #include "harness.h"
 
 #ifndef VB_PEERS_DIR
-#define VB_PEERS_DIR "harness/peers"
+#define VB_PEERS_DIR "harness/core/peers"
 #endif
 
 /* ---- which ops each peer implements ---- */

@@ -127,16 +127,12 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
                         int64_t density_pm) {
 	int64_t n = rows * cols;
 	double scale = o->scale;
-	if (f == VB_FILL_ONEHOT_ROW || f == VB_FILL_ONEHOT_COL) {
-		int64_t groups = f == VB_FILL_ONEHOT_ROW ? rows : cols, len = n / groups;
+	if (f == VB_FILL_ONEHOT_ROW) {
 		memset(x, 0, sizeof(double) * (size_t)n);
-		for (int64_t g = 0; g < groups; g++) {
-			uint64_t s = key ^ ((uint64_t)g * 0xd1b54a32d192ed03ull);
-			int64_t hot = (int64_t)(vb_splitmix64(&s) % (uint64_t)len);
-			if (f == VB_FILL_ONEHOT_ROW)
-				x[g * cols + hot] = 1;
-			else
-				x[hot * cols + g] = 1;
+		for (int64_t row = 0; row < rows; row++) {
+			uint64_t s = key ^ ((uint64_t)row * 0xd1b54a32d192ed03ull);
+			int64_t hot = (int64_t)(vb_splitmix64(&s) % (uint64_t)cols);
+			x[row * cols + hot] = 1;
 		}
 		return;
 	}

@@ -18,7 +18,7 @@ enum { VB_MAX_DIMS = 8, VB_MAX_TENSORS = 16, VB_MAX_VARIANTS = 24, VB_MAX_SIZES 
 typedef enum { VB_F32 = 0, VB_F64, VB_BF16, VB_F16 } vb_dtype;
 
 /* Where a variant runs: host memory, CUDA device memory, or a peer library
- * (PyTorch, NumPy) in the peer worker process (harness/peers.c). */
+ * (PyTorch, NumPy) in the peer worker process (harness/core/peers.c). */
 typedef enum { VB_CPU = 0, VB_CUDA, VB_PEER } vb_device;
 
 typedef enum { VB_IN = 0, VB_OUT, VB_INOUT } vb_dir;
@@ -29,7 +29,6 @@ typedef enum {
 	VB_FILL_POS,        /* [0.1, 1) */
 	VB_FILL_PROB,       /* (0.02, 0.98): probabilities, sigmoid outputs */
 	VB_FILL_ONEHOT_ROW, /* each row one-hot: labels, examples in rows */
-	VB_FILL_ONEHOT_COL, /* each column one-hot: labels, examples in columns */
 	VB_FILL_LOGIT_BIG,  /* +-[100, 1000): logits that overflow exp */
 	/* Exact zeros, else +-[0.1, 1); every row has a nonzero. The density of
 	 * nonzeros is the op's dim "density_pm" (per mille) when it has one, else 10%. */
@@ -79,7 +78,7 @@ typedef struct {
 	/* Unit roundoff of that storage rounding when it is not the dtype's:
 	 * TF32 inputs cut to a 10-bit fraction on float32 storage. 0: dtype. */
 	double storage_roundoff;
-	/* Data-parallel: runs on every MPI rank in lockstep (harness/mpi.c):
+	/* Data-parallel: runs on every MPI rank in lockstep (harness/core/mpi.c):
 	 * timed with an iteration count all ranks agree on, available only when
 	 * launched by mpirun. */
 	int distributed;
@@ -201,7 +200,7 @@ void *vb_scratch(const vb_call *c, size_t bytes);
 /* Distributed variants report each call's split: seconds computing, seconds
  * of the rest (communication, waiting for peers, reduction, update), and the
  * bytes all ranks together move per step by the algorithm's count
- * (harness/mpi.c turns them into counters). */
+ * (harness/core/mpi.c turns them into counters). */
 void vb_dist_record(double compute_s, double comm_s, double bytes);
 
 /* A kernel that calls other kernels in a loop (an epoch of steps) releases

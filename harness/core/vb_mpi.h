@@ -1,4 +1,4 @@
-/* Running under MPI (harness/mpi.c): the same vecbench command on every rank,
+/* Running under MPI (harness/core/mpi.c): the same vecbench command on every rank,
  * rank 0 printing and writing; distributed variants (vb_variant.distributed)
  * checked and timed in lockstep. Without MPI built, or not launched by
  * mpirun, there is one rank and the distributed variants are unavailable. */

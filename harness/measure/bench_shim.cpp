@@ -30,7 +30,6 @@ void vb_bm_register(const char *name, vb_bm_fn fn, void *arg, const vb_bm_opts *
 		b->UseRealTime(); // kernels are multithreaded: wall time, not CPU time
 	if (o->iterations > 0) b->Iterations(o->iterations);
 	if (o->min_time > 0) b->MinTime(o->min_time);
-	if (o->repetitions > 0) b->Repetitions(o->repetitions);
 }
 
 void vb_bm_add_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
@@ -51,7 +50,6 @@ void vb_bm_clear(void) { benchmark::ClearRegisteredBenchmarks(); }
 int vb_bm_keep_running(vb_bm_state *st) { return S(st).KeepRunning(); }
 void vb_bm_pause(vb_bm_state *st) { S(st).PauseTiming(); }
 void vb_bm_resume(vb_bm_state *st) { S(st).ResumeTiming(); }
-int64_t vb_bm_iterations(const vb_bm_state *st) { return reinterpret_cast<const benchmark::State *>(st)->iterations(); }
 
 int64_t vb_bm_max_iterations(const vb_bm_state *st) {
 	return reinterpret_cast<const benchmark::State *>(st)->max_iterations;
@@ -61,13 +59,11 @@ void vb_bm_counter(vb_bm_state *st, const char *name, double value, unsigned fla
 	int f = benchmark::Counter::kDefaults;
 	if (flags & VB_BM_RATE) f |= benchmark::Counter::kIsRate;
 	if (flags & VB_BM_ITER_INVARIANT) f |= benchmark::Counter::kIsIterationInvariant;
-	if (flags & VB_BM_AVG_ITERATIONS) f |= benchmark::Counter::kAvgIterations;
 	auto base = (flags & VB_BM_BASE_1024) ? benchmark::Counter::kIs1024 : benchmark::Counter::kIs1000;
 	S(st).counters[name] = benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(f), base);
 }
 
 void vb_bm_set_iteration_time(vb_bm_state *st, double seconds) { S(st).SetIterationTime(seconds); }
-void vb_bm_set_label(vb_bm_state *st, const char *label) { S(st).SetLabel(label); }
 void vb_bm_skip_with_error(vb_bm_state *st, const char *msg) { S(st).SkipWithError(msg); }
 
 } // extern "C"

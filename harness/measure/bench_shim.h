@@ -16,7 +16,6 @@ typedef void (*vb_bm_fn)(vb_bm_state *st, void *arg);
 typedef struct {
 	int64_t iterations; /* > 0: exactly this many; 0: Google Benchmark decides */
 	double min_time;    /* seconds; 0: the library default (or --benchmark_min_time) */
-	int repetitions;    /* 0: the library default (or --benchmark_repetitions) */
 	int manual_time;    /* iteration time comes from vb_bm_set_iteration_time */
 } vb_bm_opts;
 
@@ -24,7 +23,6 @@ typedef struct {
 enum {
 	VB_BM_RATE = 1 << 0,           /* divided by the elapsed time */
 	VB_BM_ITER_INVARIANT = 1 << 1, /* multiplied by the iteration count */
-	VB_BM_AVG_ITERATIONS = 1 << 2, /* divided by the iteration count */
 	VB_BM_BASE_1024 = 1 << 3,      /* shown with binary prefixes */
 };
 
@@ -42,12 +40,10 @@ void vb_bm_clear(void);
 int vb_bm_keep_running(vb_bm_state *st);
 void vb_bm_pause(vb_bm_state *st);
 void vb_bm_resume(vb_bm_state *st);
-int64_t vb_bm_iterations(const vb_bm_state *st);
 /* The iterations this run of the benchmark function will do. */
 int64_t vb_bm_max_iterations(const vb_bm_state *st);
 void vb_bm_counter(vb_bm_state *st, const char *name, double value, unsigned flags);
 void vb_bm_set_iteration_time(vb_bm_state *st, double seconds);
-void vb_bm_set_label(vb_bm_state *st, const char *label);
 void vb_bm_skip_with_error(vb_bm_state *st, const char *msg);
 
 #ifdef __cplusplus

@@ -1,4 +1,4 @@
-/* The CUDA bridge (replaces harness/cuda_none.c when CUDA is built): device
+/* The CUDA bridge (replaces harness/measure/cuda_none.c when CUDA is built): device
  * probe, host<->device copies around a variant call, CUDA-event timing for
  * Google Benchmark, the tracking allocator behind device tensors, scratch
  * and cuBLAS's workspace, and the device facts of the results context.
@@ -64,7 +64,7 @@ const char *short_path(const char *f) {
 }
 
 enum { GUARD = 256, ALIGN = 256, MAX_SCRATCH = 64 };
-const unsigned char GUARD_BYTE = 0xCB; /* as harness/tensor.c */
+const unsigned char GUARD_BYTE = 0xCB; /* as harness/core/tensor.c */
 
 size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 

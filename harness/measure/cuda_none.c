@@ -1,5 +1,5 @@
 /* The CUDA bridge when vecbench is built without CUDA: GPU variants are
- * listed as unavailable and skipped. harness/cuda.cu replaces this file. */
+ * listed as unavailable and skipped. harness/measure/cuda.cu replaces this file. */
 #include "prof.h"
 
 const char *vb_cuda_unavailable(void) { return "built without CUDA"; }

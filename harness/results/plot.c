@@ -564,7 +564,7 @@ static int write_breakdown(const vb_results *rs, const char *dir, char *title, s
 /* 6) sweep_<op>.dat: one row per point of the op's largest swept curve
  * (most FLOPs at its last point), time and workspace per variant;
  * sweep_<op>_cross.dat: where two variants other than loop trade places
- * (harness/sweep.c's interpolation), one row each: x, the y range of the
+ * (harness/core/sweep.c's interpolation), one row each: x, the y range of the
  * marker line, "a = b". Returns the number of points. */
 static int write_sweep(const vb_results *rs, const char *dir, const char *op, const char *safe, char *title,
                        size_t tlen, int *ncross_out) { /* title: "DIM|M|TITLE" */
