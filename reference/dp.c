@@ -2,7 +2,7 @@
  * the batch split over MPI ranks (kernels/cpu/dp.c). Its oracle is the
  * single-process step on the whole batch, so the check proves the ranks
  * together compute what one process does; every rank's weights are compared
- * with it, and with each other bit for bit (harness/mpi.c).
+ * with it, and with each other bit for bit (harness/core/mpi.c).
  *
  * The bound is mlp_train_step's. Splitting the batch changes only the order
  * of each gradient element's sum over the m examples: still m - 1 additions

@@ -37,6 +37,18 @@ expect2 "unknown dim name" "no selected op" "$vb" check --op dense_fwd --dims q=
 expect2 "repeated dim" "twice" "$vb" check --op dense_fwd --dims m=3,m=4
 expect2 "larger than memory" "more than this machine" "$vb" check --op dense_fwd --dims m=2000000000,d=2000000000
 expect2 "bad seed" "seed" "$vb" check --seed -1
+expect2 "abbreviated option" "unknown option '--qui'" "$vb" run --qui
+# Every command's --help: its usage on stdout, exit 0, nothing run.
+for cmd in list check run compare doctor calibration-key ab machine-id plot report dump blas-trial; do
+	out=$("$vb" $cmd --help 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] || ! grep -q "^usage: vecbench $cmd" <<<"$out" || ! grep -q "^  $cmd" <<<"$out"; then
+		echo "FAIL: $cmd --help: exit $rc, output: $out"
+		fails=$((fails + 1))
+	else
+		echo "ok: $cmd --help"
+	fi
+done
 expect2 "unwritable --out" "cannot write" "$vb" run --op dense_fwd --quick --out /nonexistent/dir/r.json
 expect2 "unknown benchmark flag" "Google Benchmark flag" "$vb" run --op dense_fwd --quick -- --benchmark_frob=1
 expect2 "dump unknown op" "unknown op" "$vb" dump nosuch --out "$tmp/d"

@@ -11,22 +11,12 @@
 #include "cpu/bf16.h"
 #include "dense.h"
 #include "dense_act.h"
+#include "expect.h"
 #include "harness.h"
 
 extern const vb_op dense_fwd, dense_bwd, dense_act_fwd;
 
 enum { M, D, H };
-
-static int failures;
-
-#define EXPECT(cond, ...)                                                                                              \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("FAIL " __VA_ARGS__);                                                                   \
-			printf("\n");                                                                                  \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
 
 static float from_bits(uint32_t u) {
 	float f;
@@ -183,21 +173,7 @@ static double expect(const vb_op *base, vb_fn fn, const char *label, int should_
                      uint64_t seed) {
 	vb_variant v = VB_ROW_BF16("vec_bf16", fn); /* the descriptor's bound: float32 math, bf16 storage */
 	v.name = label;
-	vb_check_result res;
-	if (check_variant(base, v, dim, seed, &res) != 0) {
-		printf("FAIL %s: vb_ref_init\n", label);
-		failures++;
-		return NAN;
-	}
-	int ok = should_pass < 0 || res.pass == should_pass;
-	printf("%s %-16s %-13s m=%lld d=%lld h=%lld seed=%llu: %s (err/bound %.3g) %s\n",
-	       !ok               ? "FAIL"
-	       : should_pass < 0 ? "info"
-	                         : "ok  ",
-	       label, base->name, (long long)dim[M], (long long)dim[D], (long long)dim[H], (unsigned long long)seed,
-	       res.pass ? "passed" : "caught", res.ratio, res.msg);
-	if (!ok) failures++;
-	return res.ratio;
+	return expect_variant(base, v, should_pass, dim, seed);
 }
 
 int main(void) {
@@ -234,6 +210,5 @@ int main(void) {
 		expect(&dense_fwd, fwd_bf16_accumulates, "bf16_accumulate", -1, dim, 1);
 		expect(&dense_fwd, fwd_bias_only, "bias_only", 0, dim, 1);
 	}
-	printf(failures ? "%d FAILED\n" : "all passed\n", failures);
-	return failures != 0;
+	return expect_exit_status();
 }

@@ -7,6 +7,7 @@
 #include "advanced.h"
 #include "check_variant.h"
 #include "dense.h"
+#include "expect.h"
 #include "harness.h"
 
 extern const vb_op dense_fwd, dense_bwd, dense_fwd_cm, sparse_dense_fwd;
@@ -113,22 +114,6 @@ static void csr_drops_last_nonzero(const vb_call *c) {
 	sparse_dense_fwd_vec_csr(&(vb_call){.dim = c->dim, .t = t, .ws = c->ws});
 }
 
-static int failures;
-
-static void expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
-	vb_check_result res;
-	if (check_variant(base, (vb_variant){.name = label, .fn = fn, .dtype = VB_F32}, dim, seed, &res) != 0) {
-		printf("FAIL %s: vb_ref_init\n", label);
-		failures++;
-		return;
-	}
-	int ok = res.pass == should_pass;
-	printf("%s %-20s %s m=%lld d=%lld h=%lld seed=%llu: %s (err/bound %.3g) %s\n", ok ? "ok  " : "FAIL", label,
-	       base->name, (long long)dim[0], (long long)dim[1], (long long)dim[2], (unsigned long long)seed,
-	       res.pass ? "passed" : "caught", res.ratio, res.msg);
-	if (!ok) failures++;
-}
-
 int main(void) {
 	/* m, d, h, and sparse_dense_fwd's density_pm (its 10% default) */
 	const int64_t sizes[][4] = {
@@ -136,31 +121,30 @@ int main(void) {
 	for (uint64_t seed = 1; seed <= 3; seed++)
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			const int64_t *dim = sizes[s];
-			expect(&dense_fwd, dense_fwd_vec, "vec", 1, dim, seed);
-			expect(&dense_bwd, dense_bwd_vec, "vec", 1, dim, seed);
-			expect(&dense_fwd_cm, dense_fwd_cm_vec, "vec", 1, dim, seed);
-			expect(&dense_fwd, fwd_no_bias, "missing_bias", 0, dim, seed);
-			expect(&dense_fwd, fwd_off_by_one, "off_by_one", 0, dim, seed);
-			expect(&dense_fwd, fwd_overruns, "overrun", 0, dim, seed);
-			if (dim[0] > 1) expect(&dense_fwd, fwd_skips_last_row, "unwritten_row", 0, dim, seed);
+			expect_verdict(&dense_fwd, dense_fwd_vec, "vec", 1, dim, seed);
+			expect_verdict(&dense_bwd, dense_bwd_vec, "vec", 1, dim, seed);
+			expect_verdict(&dense_fwd_cm, dense_fwd_cm_vec, "vec", 1, dim, seed);
+			expect_verdict(&dense_fwd, fwd_no_bias, "missing_bias", 0, dim, seed);
+			expect_verdict(&dense_fwd, fwd_off_by_one, "off_by_one", 0, dim, seed);
+			expect_verdict(&dense_fwd, fwd_overruns, "overrun", 0, dim, seed);
+			if (dim[0] > 1) expect_verdict(&dense_fwd, fwd_skips_last_row, "unwritten_row", 0, dim, seed);
 			if (dim[1] > 1 && dim[2] > 1)
-				expect(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
+				expect_verdict(&dense_fwd, fwd_transposed_w, "transposed_W", 0, dim, seed);
 			if (dim[0] > 1 && dim[2] > 1)
-				expect(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
-			expect(&sparse_dense_fwd, sparse_dense_fwd_vec_csr, "vec_csr", 1, dim, seed);
-			expect(&sparse_dense_fwd, csr_drops_last_nonzero, "csr_drops_last", 0, dim, seed);
+				expect_verdict(&dense_bwd, bwd_db_wrong_axis, "db_wrong_axis", 0, dim, seed);
+			expect_verdict(&sparse_dense_fwd, sparse_dense_fwd_vec_csr, "vec_csr", 1, dim, seed);
+			expect_verdict(&sparse_dense_fwd, csr_drops_last_nonzero, "csr_drops_last", 0, dim, seed);
 		}
 	/* The gradient check itself: dense_bwd's oracle against differences of dense_fwd. */
 	vb_check_result g;
 	vb_check_grad(&dense_bwd, (const int64_t[]){7, 5, 3}, 1, &g);
 	printf("%s grad check dense_bwd: err/tol %.3g %s\n", g.pass ? "ok  " : "FAIL", g.ratio, g.msg);
-	if (!g.pass) failures++;
+	EXPECT(g.pass, "the gradient check fails dense_bwd's right oracle");
 	/* ...and it fails when the backward oracle is wrong (dW off by 1%). */
 	vb_op bad = dense_bwd;
 	bad.oracle = bwd_oracle_scaled;
 	vb_check_grad(&bad, (const int64_t[]){7, 5, 3}, 1, &g);
 	printf("%s grad check catches a wrong dW: %s\n", !g.pass ? "ok  " : "FAIL", g.msg);
-	if (g.pass) failures++;
-	printf("%d failure(s)\n", failures);
-	return failures != 0;
+	EXPECT(!g.pass, "the gradient check passes a dW off by 1%%");
+	return expect_exit_status();
 }

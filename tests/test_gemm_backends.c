@@ -80,5 +80,5 @@ int main(void) {
 	vb_gemm_describe(line, sizeof line);
 	EXPECT(strstr(line, "vec=") && strstr(line, "GFLOP/s"), "context line: %s", line);
 	printf("%s\n", line);
-	return fails != 0;
+	return expect_exit_status();
 }

@@ -87,5 +87,5 @@ int main(void) {
 		expect(ops[i], scaled_output, "times_1.0001", 0, dims[i]);
 		expect(ops[i], bf16_intermediate, "bf16_intermediate", 0, dims[i]);
 	}
-	return fails != 0;
+	return expect_exit_status();
 }

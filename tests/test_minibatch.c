@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check_variant.h"
+#include "expect.h"
 #include "harness.h"
 #include "minibatch.h"
 
@@ -46,43 +47,22 @@ static void skips_last_step(const vb_call *c) { sgd_epoch_buggy(c, SKIPS_LAST_ST
 static void divides_by_b(const vb_call *c) { sgd_epoch_buggy(c, DIVIDES_BY_B); }
 static void rewritten_right(const vb_call *c) { sgd_epoch_buggy(c, RIGHT); }
 
-static int failures;
-
-static void expect(vb_fn fn, const char *label, int should_pass, const int64_t *dim, uint64_t seed) {
-	vb_check_result res;
-	if (check_variant(&linreg_sgd_epoch, (vb_variant){.name = label, .fn = fn, .dtype = VB_F32}, dim, seed, &res) !=
-	    0) {
-		printf("FAIL %s: vb_ref_init\n", label);
-		failures++;
-		return;
-	}
-	int ok = res.pass == should_pass;
-	printf("%s %-20s m=%lld d=%lld b=%lld seed=%llu: %s (err/bound %.3g) %s\n", ok ? "ok  " : "FAIL", label,
-	       (long long)dim[M], (long long)dim[D], (long long)dim[B], (unsigned long long)seed,
-	       res.pass ? "passed" : "caught", res.ratio, res.msg);
-	if (!ok) failures++;
-}
-
 int main(void) {
 	/* Every size ends in a shorter batch (m % b != 0): 1 example, a few, most of b. */
 	const int64_t sizes[][3] = {{33, 5, 32}, {100, 33, 7}, {127, 17, 16}, {1000, 64, 64}, {8000, 64, 512}};
 	vb_fn loop = NULL;
 	for (int v = 0; v < VB_MAX_VARIANTS && linreg_sgd_epoch.variants[v].name; v++)
 		if (strcmp(linreg_sgd_epoch.variants[v].name, "loop") == 0) loop = linreg_sgd_epoch.variants[v].fn;
-	if (!loop) {
-		printf("FAIL linreg_sgd_epoch has no loop variant\n");
-		return 1;
-	}
+	if (!EXPECT(loop, "linreg_sgd_epoch has no loop variant")) return expect_exit_status();
 	for (uint64_t seed = 1; seed <= 3; seed++)
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			const int64_t *dim = sizes[s];
-			expect(loop, "loop", 1, dim, seed);
-			expect(linreg_sgd_epoch_vec, "vec", 1, dim, seed);
-			expect(rewritten_right, "loop_rewritten", 1, dim, seed);
-			expect(drops_partial_batch, "drops_partial_batch", 0, dim, seed);
-			expect(skips_last_step, "skips_last_step", 0, dim, seed);
-			expect(divides_by_b, "divides_by_b", 0, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, loop, "loop", 1, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, linreg_sgd_epoch_vec, "vec", 1, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, rewritten_right, "loop_rewritten", 1, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, drops_partial_batch, "drops_partial_batch", 0, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, skips_last_step, "skips_last_step", 0, dim, seed);
+			expect_verdict(&linreg_sgd_epoch, divides_by_b, "divides_by_b", 0, dim, seed);
 		}
-	printf("%d failure(s)\n", failures);
-	return failures != 0;
+	return expect_exit_status();
 }

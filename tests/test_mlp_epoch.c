@@ -80,6 +80,5 @@ int main(void) {
 		expect(skips_last_batch, "skips_last_batch", 0, dim);
 		if (dim[M] % dim[B]) expect(drops_partial_batch, "drops_partial_batch", 0, dim);
 	}
-	printf("%d failure(s)\n", fails);
-	return fails != 0;
+	return expect_exit_status();
 }

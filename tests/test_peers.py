@@ -1,4 +1,4 @@
-"""The torch and numpy variants (harness/peers.c, harness/peers/worker.py):
+"""The torch and numpy variants (harness/core/peers.c, harness/core/peers/worker.py):
 checked against the oracle and timed like any variant, in the same JSON;
 a peer that computes wrongly fails its check; a peer that cannot run is
 listed unavailable with the reason; a worker that dies mid-run ends in a

@@ -1,4 +1,4 @@
-/* The result-file reader of `vecbench compare` (harness/results_json.c):
+/* The result-file reader of `vecbench compare` (harness/core/results_json.c):
  * what it extracts from valid files (repetitions, aggregates, units, NaN,
  * counters), a clean one-line error for each kind of bad file, and no crash
  * on any truncation, byte flip or splice of a valid file (a cheap, in-process
@@ -280,10 +280,5 @@ int main(void) {
 	test_errors();
 	test_mutations();
 	test_load_json();
-	if (fails) {
-		fprintf(stderr, "%d failure(s)\n", fails);
-		return 1;
-	}
-	printf("results_json: all checks passed\n");
-	return 0;
+	return expect_exit_status();
 }

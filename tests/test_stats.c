@@ -246,10 +246,5 @@ int main(void) {
 	test_quantile();
 	test_sign_test();
 	test_median_ci();
-	if (fails) {
-		fprintf(stderr, "%d failure(s)\n", fails);
-		return 1;
-	}
-	printf("stats: all checks passed\n");
-	return 0;
+	return expect_exit_status();
 }

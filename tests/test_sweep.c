@@ -2,8 +2,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "cli.h"
 #include "expect.h"
-#include "report.h"
 
 static int near(double a, double b) { return fabs(a - b) <= 1e-12 * fabs(b); }
 
@@ -44,5 +44,5 @@ int main(void) {
 	EXPECT(vb_sweep_dim_value(0.05, 1) == 50 && vb_sweep_dim_value(1, 1) == 1000, "per mille");
 	EXPECT(vb_sweep_dim_value(0.0005, 1) < 0 && vb_sweep_dim_value(2, 1) < 0, "per mille out of range");
 	EXPECT(vb_sweep_dim_value(4096, 0) == 4096 && vb_sweep_dim_value(1.5, 0) < 0, "integers");
-	return fails != 0;
+	return expect_exit_status();
 }

@@ -29,7 +29,7 @@ enum { VF_PAR_MIN = 1 << 18, VF_CHUNK = 1 << 14 };
  * when `big` and more than one thread is allowed. Not an `if` clause: a
  * region entered with if (0), or with one thread, still has libgomp malloc
  * and free a team on every call, ~2000 instructions whose cost moves with
- * the heap's state (harness/count.c) and would dominate small kernels.
+ * the heap's state (harness/measure/count.c) and would dominate small kernels.
  * VF_PAR_SUM adds a reduction(+ : total). */
 #define VF_PRAGMA(x) _Pragma(#x)
 #define VF_PAR_LOOP(clauses, big, i, lo, hi, step, ...)                                                                \

@@ -1,5 +1,6 @@
-/* What every kernels/cuda file shares: the checking macros, device scratch,
- * the cuBLAS handle, row-major GEMM, and small templated kernels (bias
+/* What every kernels/cuda file shares: the checking macros over the
+ * harness's CUDA API (device scratch, the cuBLAS handle, failures:
+ * harness/measure/cuda_api.h), row-major GEMM, and small templated kernels (bias
  * broadcast, row and column sums) used by several op families.
  *
  * Device code here is C++ (nvcc); variants are exported with C linkage
@@ -14,6 +15,7 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#include "cuda_api.h"
 #include "vb.h"
 
 #define VB_CUDA_VARIANT(f) extern "C" void f(const vb_call *c)
@@ -29,10 +31,6 @@
 
 /* NULL when libcublas loads (kernels/cuda/cublas_lazy.cu), else why not. */
 const char *vb_cublas_unavailable(void);
-
-/* Throws: the bridge (harness/cuda.cu) catches it and reports
- * "file:line: call: library error" as the variant's failure. */
-[[noreturn]] void vb_cuda_fail(const char *file, int line, const char *call, const char *name, const char *msg);
 
 #define VB_CUDA_CHECK(call)                                                                                            \
 	do {                                                                                                           \
@@ -53,25 +51,6 @@ const char *vb_cublas_unavailable(void);
 /* After every kernel launch: a bad configuration fails here, not later. */
 #define VB_LAUNCH_CHECK() VB_CUDA_CHECK(cudaGetLastError())
 
-/* Device scratch for a variant call, from the bridge's tracking allocator
- * (counted in gpu_peak_bytes). Blocks are handed out in request order and
- * reused by the next call, so timed iterations do not allocate. Contents
- * are undefined (poisoned with NaN bytes when first allocated). */
-void *vb_cuda_scratch(const vb_call *c, size_t bytes);
-/* A variant that calls other variants in a loop (an epoch of steps) releases
- * their scratch after each, as vb_scratch_save/release do on the host. */
-struct vb_cuda_scratch_mark {
-	int blocks;
-	size_t live;
-};
-vb_cuda_scratch_mark vb_cuda_scratch_save(const vb_call *c);
-void vb_cuda_scratch_release(const vb_call *c, vb_cuda_scratch_mark m);
-
-/* A distributed variant (kernels/cuda/dp_nccl.cu) marks the end of its
- * computing part on the stream: the bridge times compute to the mark and
- * communication (and the update) after it. */
-void vb_cuda_mark_compute(const vb_call *c);
-
 /* The data-parallel step's computing part (kernels/cuda/dp_nccl.cu): c is a
  * shard of the batch (its dims and device tensors), its gradient summed over
  * the shard and divided by the whole batch's m_total, so the ranks' sum is
@@ -80,11 +59,6 @@ void vb_cuda_mark_compute(const vb_call *c);
  * mlp_train_step and nn2_bwd (kernels/cuda/mlp.cu, nn2.cu). */
 void vb_mlp_cuda_shard_grad(const vb_call *c, int64_t m_total, float *const g[6]);
 void vb_nn2_cuda_shard_grad(const vb_call *c, int64_t m_total, float *dtheta1, float *dtheta2);
-
-/* The cuBLAS handle shared by all variants (default stream, default math,
- * its workspace counted in gpu_peak_bytes of the variants that use it).
- * Only for variants declared with VB_CUBLAS_VARIANT. */
-cublasHandle_t vb_cublas(const vb_call *c);
 
 enum { VB_THREADS = 256 };
 

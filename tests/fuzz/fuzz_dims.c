@@ -1,4 +1,4 @@
-/* libFuzzer target: the CLI's --dims parser (harness/dims.c). Any byte string
+/* libFuzzer target: the CLI's --dims parser (harness/core/dims.c). Any byte string
  * either parses into names [a-z0-9_]+ with values in [1, VB_DIM_MAX], no name
  * twice, or fails with a one-line reason; what parses prints back to a string
  * that parses to the same thing, and applies to an op as given. */

@@ -1,5 +1,5 @@
 /* libFuzzer target: the results-JSON reader behind `vecbench compare`
- * (harness/results_json.c). Any byte string either loads into benchmarks
+ * (harness/core/results_json.c). Any byte string either loads into benchmarks
  * sorted by unique name with sane figures, or fails with a one-line reason
  * and an empty result; never a crash, a leak or a read out of bounds. */
 #include <math.h>
