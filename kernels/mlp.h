@@ -20,6 +20,12 @@ void mlp_train_step_vec_openblas(const vb_call *c); /* on a named GEMM backend (
 VB_WEAK_KERNEL(mlp_train_step_vec_blis);
 VB_WEAK_KERNEL(mlp_train_step_vec_dnnl);
 void mlp_train_step_vec_f64(const vb_call *c);
+/* mlp_train_step_amp: float16 copies, float32 master weights, dynamic loss scale (kernels/cpu/mlp_amp.c) */
+void mlp_train_step_amp_vec_fp16(const vb_call *c);
+/* Its first half: G[l] (scratch, float32 holding float16 values) = the
+ * gradients of the scaled loss S L for W1, b1, ..., b3; the second half
+ * unscales, checks and updates (tests/test_amp.c plants wrong second halves). */
+void mlp_amp_scaled_gradients(const vb_call *c, float *G[6]);
 
 VB_WEAK_KERNEL(mlp_fwd_cuda_loop);
 VB_WEAK_KERNEL(mlp_fwd_cuda_vec);
