@@ -36,4 +36,6 @@ VB_WEAK_KERNEL(mlp_train_step_cuda_vec);
 VB_WEAK_KERNEL(mlp_train_step_cuda_tf32);
 VB_WEAK_KERNEL(mlp_train_step_cuda_fp16);
 VB_WEAK_KERNEL(mlp_train_step_cuda_bf16);
+VB_WEAK_KERNEL(mlp_train_step_amp_cuda_loop); /* float32 master weights, float16 step, dynamic loss scale */
+VB_WEAK_KERNEL(mlp_train_step_amp_cuda_vec);
 #endif

@@ -778,10 +778,10 @@ static void mlp_train_step_amp_loop(const vb_call *c) {
 /* Every variant of the step: float32 storage of its tensors (master weights,
  * X, the scale state), float16 inside, float32 arithmetic; the checker's unit is
  * then u32 + 3 u16 = AMP_U. */
-#define VB_AMP(n, f)                                                                                                   \
+#define VB_AMP(n, f, dev)                                                                                              \
 	{                                                                                                              \
-		.name = (n), .fn = (f), .dtype = VB_F32, .unit_roundoff = 0x1p-24, .storage_roundings = 3,             \
-		.storage_roundoff = 0x1p-11                                                                            \
+		.name = (n), .fn = (f), .dtype = VB_F32, .device = (dev), .unit_roundoff = 0x1p-24,                    \
+		.storage_roundings = 3, .storage_roundoff = 0x1p-11                                                    \
 	}
 
 const vb_op mlp_train_step_amp = {
@@ -807,6 +807,8 @@ const vb_op mlp_train_step_amp = {
     .oracle = mlp_train_step_amp_oracle,
     .mag = mlp_train_step_amp_mag,
     .wide = VB_WIDE_STABLE, /* the wide set: a scale of 2^40, which must skip the step */
-    .variants = {VB_AMP("loop", mlp_train_step_amp_loop), VB_AMP("vec_fp16", mlp_train_step_amp_vec_fp16)},
+    .variants = {VB_AMP("loop", mlp_train_step_amp_loop, VB_CPU), VB_AMP("vec", mlp_train_step_amp_vec_fp16, VB_CPU),
+                 VB_AMP("cuda_loop", mlp_train_step_amp_cuda_loop, VB_CUDA),
+                 VB_AMP("cuda_vec", mlp_train_step_amp_cuda_vec, VB_CUDA)},
 };
 VB_REGISTER_OP(mlp_train_step_amp);

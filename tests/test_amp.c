@@ -73,8 +73,8 @@ int main(void) {
 	const vb_op *op = vb_op_find("mlp_train_step_amp");
 	EXPECT(op != NULL, "mlp_train_step_amp is registered");
 	if (!op) return 1;
-	int vec = vb_op_variant_index(op, "vec_fp16"), loop = vb_op_variant_index(op, "loop");
-	EXPECT(vec >= 0 && loop >= 0, "loop and vec_fp16 variants");
+	int vec = vb_op_variant_index(op, "vec"), loop = vb_op_variant_index(op, "loop");
+	EXPECT(vec >= 0 && loop >= 0, "loop and vec variants");
 	const int64_t dims[][5] = {{37, 61, 29, 17, 7}, {300, 97, 41, 23, 10}};
 	for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
 		const int64_t *dim = dims[s];
@@ -82,7 +82,7 @@ int main(void) {
 			const char *set = mode == VB_MODE_WIDE ? "scale 2^40" : "scale 2^16";
 			for (int v = 0; v < 2; v++) {
 				vb_check_result r = check(op, v ? vec : loop, NULL, dim, 1, (vb_mode)mode, NULL);
-				EXPECT(r.pass, "%s at m=%lld, %s: %s", v ? "vec_fp16" : "loop", (long long)dim[M], set,
+				EXPECT(r.pass, "%s at m=%lld, %s: %s", v ? "vec" : "loop", (long long)dim[M], set,
 				       r.msg);
 			}
 			/* A planted bug fails where its path is taken: a good step
@@ -115,8 +115,8 @@ int main(void) {
 		       s_in[0], s_out[0], g_out[0]);
 		EXPECT(memcmp(r.in.ptr[T_W1], r.out.ptr[T_W1], sizeof(double) * (size_t)r.in.numel[T_W1]) == 0,
 		       "the oracle skips the update");
-		EXPECT(res.pass, "%s skips the overflowing step: %s", v ? "vec_fp16" : "loop", res.msg);
-		printf("overflow at scale 2^16 (weights x100), %s: %s\n", v ? "vec_fp16" : "loop",
+		EXPECT(res.pass, "%s skips the overflowing step: %s", v ? "vec" : "loop", res.msg);
+		printf("overflow at scale 2^16 (weights x100), %s: %s\n", v ? "vec" : "loop",
 		       res.pass ? "skipped, scale halved" : res.msg);
 		vb_ref_free(&r);
 	}
