@@ -74,7 +74,7 @@ bench-mpi: build
 	@mkdir -p $(MPI_OUT)
 	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np1.json
 	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --out $(MPI_OUT)/np$(NP).json
-	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' --variant dp_loop,dp_vec,dp_overlap $(if $(QUICK),--quick) \
+	$(MPIRUN) -np 1 $(BUILD)/vecbench run --op '^dp_' --variant dp_loop,dp_vec,dp_overlap,dp_cuda_vec $(if $(QUICK),--quick) \
 	  --dims m=$(WEAK_M) --out $(MPI_OUT)/weak-np1.json
 	$(MPIRUN) -np $(NP) $(BUILD)/vecbench run --op '^dp_' $(if $(QUICK),--quick) --dims m=$$(( $(WEAK_M) * $(NP) )) \
 	  --out $(MPI_OUT)/weak-np$(NP).json

@@ -254,16 +254,16 @@ void vb_check_variant(const vb_ref *r, int vi, vb_check_result *res) {
 	vb_tensors_poison_outputs(&ts);
 	vb_arena *ws = vb_arena_new();
 	vb_arena_poison(ws);
-	if (v->device == VB_CUDA) {
+	if (v->distributed) { /* on every rank, a CUDA one through the bridge */
+		if (vb_mpi_checked_call(v, &(vb_call){.dim = ts.dim, .t = ts.ptr, .ws = ws}, &ts, res->msg,
+		                        sizeof res->msg) != 0)
+			goto done;
+	} else if (v->device == VB_CUDA) {
 		char err[200];
 		if (vb_cuda_call(v, &ts, ws, err, sizeof err) != 0) {
 			snprintf(res->msg, sizeof res->msg, "CUDA error: %s", err);
 			goto done;
 		}
-	} else if (v->distributed) {
-		if (vb_mpi_checked_call(v, &(vb_call){.dim = ts.dim, .t = ts.ptr, .ws = ws}, &ts, res->msg,
-		                        sizeof res->msg) != 0)
-			goto done;
 	} else if (v->device == VB_PEER) {
 		char err[sizeof res->msg];
 		if (vb_peer_call(v, &ts, err, sizeof err) != 0) {

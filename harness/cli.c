@@ -214,6 +214,8 @@ static cJSON *list_json(void) {
 		cJSON_AddStringToObject(o, "seed", op->seed);
 		cJSON_AddStringToObject(o, "summary", op->summary);
 		if (op->fwd) cJSON_AddStringToObject(o, "grad_of", op->fwd);
+		if (op->batch) cJSON_AddStringToObject(o, "batch", op->batch);
+		if (op->lr > 0) cJSON_AddNumberToObject(o, "lr", op->lr);
 		cJSON *dims = cJSON_AddArrayToObject(o, "dims");
 		for (int d = 0; d < vb_op_ndims(op); d++)
 			cJSON_AddItemToArray(dims, cJSON_CreateString(op->dims[d]));

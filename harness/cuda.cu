@@ -37,6 +37,7 @@
 extern "C" {
 #include "bench_shim.h"
 #include "harness.h"
+#include "vb_mpi.h"
 }
 #undef _Noreturn
 
@@ -121,6 +122,8 @@ struct session {
 	int nscratch, used;
 	size_t scratch_live, scratch_peak;
 	bool used_cublas;
+	cudaEvent_t mark; /* vb_cuda_mark_compute: where a distributed step's communication begins */
+	bool marked;
 };
 session *g_sess; /* the call in progress, for vb_cuda_scratch and vb_cublas */
 
@@ -228,6 +231,7 @@ void session_close(session *s) {
 		dev_free(s->t[i].base, s->t[i].alloc);
 	for (int i = 0; i < s->nscratch; i++)
 		dev_free(s->scratch[i], s->scratch_bytes[i]);
+	if (s->mark) (void)cudaEventDestroy(s->mark);
 	memset(s, 0, sizeof *s);
 	g_sess = nullptr;
 	(void)cudaGetLastError(); /* clear what a failure left, for the next call */
@@ -322,9 +326,13 @@ void probe(void) {
 		snprintf(g.why, sizeof g.why, "no CUDA device: cudaGetDeviceCount found none");
 		return;
 	}
-	e = cudaGetDeviceProperties(&g.prop, 0);
+	/* Under mpirun each rank of a host drives its own device (NCCL refuses
+	 * two ranks of one communicator on one GPU); alone, device 0. */
+	int dev = vb_mpi_local_rank() % n;
+	e = cudaSetDevice(dev);
+	if (e == cudaSuccess) e = cudaGetDeviceProperties(&g.prop, dev);
 	if (e != cudaSuccess) {
-		snprintf(g.why, sizeof g.why, "CUDA device 0 unusable: %s (%s)", cudaGetErrorString(e),
+		snprintf(g.why, sizeof g.why, "CUDA device %d unusable: %s (%s)", dev, cudaGetErrorString(e),
 		         cudaGetErrorName(e));
 		(void)cudaGetLastError();
 		return;
@@ -398,6 +406,13 @@ void vb_cuda_scratch_release(const vb_call *c, vb_cuda_scratch_mark m) {
 	s->scratch_live = m.live;
 }
 
+void vb_cuda_mark_compute(const vb_call *c) {
+	session *s = current(c, "vb_cuda_mark_compute");
+	if (!s->mark) VB_CUDA_CHECK(cudaEventCreate(&s->mark));
+	VB_CUDA_CHECK(cudaEventRecord(s->mark));
+	s->marked = true;
+}
+
 cublasHandle_t vb_cublas(const vb_call *c) {
 	session *s = current(c, "vb_cublas");
 	if (s->variant && !uses_cublas(s->variant))
@@ -420,15 +435,20 @@ extern "C" const char *vb_cuda_unavailable(void) {
 	return g.why[0] ? g.why : NULL;
 }
 
-/* The device's reason, or cuBLAS's for a variant that needs it. The target
- * of VB_CUDA_INJECT_FAULT runs on a simulated device until its fault. */
+/* kernels/cuda/dp_nccl.cu, where it is built: why NCCL cannot run here. */
+extern "C" const char *vb_nccl_unavailable(void) __attribute__((weak));
+
+/* The device's reason, or cuBLAS's for a variant that needs it, or NCCL's
+ * for a distributed one. The target of VB_CUDA_INJECT_FAULT runs on a
+ * simulated device until its fault. */
 extern "C" const char *vb_cuda_variant_unavailable(const vb_variant *v) {
 	if (g.lost[0]) return g.lost;
 	if (!inject_pending(v)) {
 		const char *why = vb_cuda_unavailable();
 		if (why) return why;
 	}
-	if (uses_cublas(v)) return vb_cublas_unavailable();
+	if (uses_cublas(v) && vb_cublas_unavailable()) return vb_cublas_unavailable();
+	if (v->distributed) return vb_nccl_unavailable ? vb_nccl_unavailable() : "not built: no NCCL variant";
 	return NULL;
 }
 
@@ -486,15 +506,25 @@ extern "C" int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_ten
 		vb_range_push(range);
 		in_range = 1;
 		int64_t n = 0;
-		double kernel_s = 0;
+		double kernel_s = 0, compute_s = 0, comm_s = 0;
 		while (vb_bm_keep_running(st)) {
 			if (flush) VB_CUDA_CHECK(cudaMemsetAsync(flush, (int)(n & 0x7f), g.flush_bytes));
+			if (v->distributed) vb_mpi_step_begin(); /* the ranks together, under the watchdog */
+			s.marked = false;
 			VB_CUDA_CHECK(cudaEventRecord(e0));
 			run_variant(&s, v, ws);
 			VB_CUDA_CHECK(cudaEventRecord(e1));
 			VB_CUDA_CHECK(cudaEventSynchronize(e1));
 			float ms = 0;
 			VB_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+			if (v->distributed) { /* step, compute (to the mark), communication: the slowest rank's */
+				float to_mark = ms;
+				if (s.marked) VB_CUDA_CHECK(cudaEventElapsedTime(&to_mark, e0, s.mark));
+				double t[3] = {ms * 1e-3, to_mark * 1e-3, (ms - to_mark) * 1e-3};
+				vb_mpi_step_end(t);
+				ms = (float)(t[0] * 1e3);
+				compute_s += t[1], comm_s += t[2];
+			}
 			vb_bm_set_iteration_time(st, ms * 1e-3);
 			kernel_s += ms * 1e-3;
 			n++;
@@ -516,6 +546,7 @@ extern "C" int vb_cuda_bench(struct vb_bm_state *st, const vb_variant *v, vb_ten
 
 		size_t cublas_ws = s.used_cublas ? g.cublas_ws_bytes : 0;
 		vb_bm_counter(st, "e2e_time_us", e2e * 1e6, 0);
+		if (v->distributed) vb_mpi_step_counters(st, compute_s, comm_s, n);
 		vb_bm_counter(st, "gpu_peak_bytes", (double)(g.peak + cublas_ws), VB_BM_BASE_1024);
 		vb_bm_counter(st, "gpu_workspace_bytes", (double)(s.scratch_peak + cublas_ws), VB_BM_BASE_1024);
 		vb_bm_counter(st, "l2_flushed", flush ? 1 : 0, 0);

@@ -37,10 +37,17 @@ void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *ca
 	(void)v, (void)call, (void)ws;
 	vb_bm_skip_with_error(st, "not built: no MPI at build time");
 }
-int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len) {
+int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, vb_tensors *ts, char *msg, size_t len) {
 	(void)v, (void)call, (void)ts;
 	snprintf(msg, len, "not built: no MPI at build time");
 	return -1;
+}
+int vb_mpi_local_rank(void) { return 0; }
+int vb_mpi_local_size(void) { return 1; }
+void vb_mpi_step_begin(void) {}
+void vb_mpi_step_end(double t[3]) { (void)t; }
+void vb_mpi_step_counters(struct vb_bm_state *st, double compute, double comm, int64_t n) {
+	(void)st, (void)compute, (void)comm, (void)n;
 }
 void vb_mpi_context_register(void) {}
 
@@ -48,7 +55,7 @@ void vb_mpi_context_register(void) {}
 
 #include <mpi.h>
 
-static int active, rank, world = 1;
+static int active, rank, world = 1, local_rank, local_size = 1;
 static unsigned step_timeout_s = 60;
 static char timeout_msg[256];
 
@@ -117,6 +124,11 @@ void vb_mpi_start(int argc, char **argv) {
 	active = 1;
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &world);
+	MPI_Comm host;
+	MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &host);
+	MPI_Comm_rank(host, &local_rank);
+	MPI_Comm_size(host, &local_size);
+	MPI_Comm_free(&host);
 	atexit(finalize);
 	if (rank > 0) { /* rank 0 speaks for the job */
 		FILE *devnull = fopen("/dev/null", "w");
@@ -144,6 +156,7 @@ void vb_mpi_start(int argc, char **argv) {
 	for (int i = 1; i < argc; i++)
 		h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
 	if (!all_agree(h)) {
+		vb_error_said = 1; /* mpirun's SIGTERM during the exit adds no second line */
 		if (rank == 0)
 			fprintf(stderr,
 			        "vecbench: the %d MPI ranks were given different command lines: every rank must run "
@@ -155,6 +168,8 @@ void vb_mpi_start(int argc, char **argv) {
 
 int vb_mpi_rank(void) { return rank; }
 int vb_mpi_size(void) { return world; }
+int vb_mpi_local_rank(void) { return local_rank; }
+int vb_mpi_local_size(void) { return local_size; }
 
 const char *vb_mpi_unavailable(void) {
 	return active ? NULL : "not launched by mpirun (mpirun -np N vecbench run --op dp, or make bench-mpi)";
@@ -205,10 +220,20 @@ void vb_mpi_quiet_barrier(void) {
 /* The watchdog: a step and the collectives around it end within the limit. */
 static void watch(int on) { alarm(on ? step_timeout_s : 0); }
 
-/* One step; returns this rank's seconds. */
-static double timed_step(const vb_variant *v, const vb_call *call) {
+/* One step; returns this rank's seconds. A CUDA variant runs through the
+ * bridge on device copies of ts (inputs in, outputs back); a failure there
+ * ends the job (every rank's collectives are in flight). */
+static double timed_step(const vb_variant *v, const vb_call *call, vb_tensors *ts) {
 	double t0 = MPI_Wtime();
-	v->fn(call);
+	if (v->device == VB_CUDA) {
+		char err[320];
+		if (vb_cuda_call(v, ts, call->ws, err, sizeof err) != 0) {
+			fprintf(stderr, "vecbench: rank %d: %s/%s: %s\n", rank, ts->op->name, v->name, err);
+			MPI_Abort(MPI_COMM_WORLD, VB_EXIT_FAIL);
+		}
+	} else {
+		v->fn(call);
+	}
 	return MPI_Wtime() - t0;
 }
 
@@ -233,7 +258,7 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 		watch(1);
 		MPI_Barrier(MPI_COMM_WORLD);
 		if (i == 1) t_start = MPI_Wtime();
-		timed_step(v, &call);
+		timed_step(v, &call, &ts);
 		double mine = i >= 1 ? MPI_Wtime() - t_start : 0;
 		MPI_Allreduce(&mine, &elapsed, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
 		watch(0);
@@ -250,30 +275,45 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
 }
 
 void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws) {
-	double compute = 0, comm = 0, bytes = 0;
+	double compute = 0, comm = 0;
 	int64_t n = 0;
 	while (vb_bm_keep_running(st)) {
 		vb_arena_reset(ws);
-		watch(1);
-		MPI_Barrier(MPI_COMM_WORLD); /* steps start together: a step lasts until its slowest rank ends */
-		double mine[3], slowest[3];
-		mine[0] = timed_step(v, call);
-		mine[1] = last_call.compute, mine[2] = last_call.comm;
-		MPI_Allreduce(mine, slowest, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-		watch(0);
-		vb_bm_set_iteration_time(st, slowest[0]);
-		compute += slowest[1], comm += slowest[2], bytes = last_call.bytes, n++;
+		vb_mpi_step_begin(); /* steps start together: a step lasts until its slowest rank ends */
+		double t[3];
+		t[0] = timed_step(v, call, NULL);
+		t[1] = last_call.compute, t[2] = last_call.comm;
+		vb_mpi_step_end(t);
+		vb_bm_set_iteration_time(st, t[0]);
+		compute += t[1], comm += t[2], n++;
 	}
+	vb_mpi_step_counters(st, compute, comm, n);
+}
+
+void vb_mpi_step_begin(void) {
+	watch(1);
+	MPI_Barrier(MPI_COMM_WORLD);
+}
+
+void vb_mpi_step_end(double t[3]) {
+	double slowest[3];
+	MPI_Allreduce(t, slowest, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+	watch(0);
+	for (int i = 0; i < 3; i++)
+		t[i] = slowest[i];
+}
+
+void vb_mpi_step_counters(struct vb_bm_state *st, double compute, double comm, int64_t n) {
 	if (n == 0) return;
 	vb_bm_counter(st, "world_size", world, 0);
 	vb_bm_counter(st, "step_compute_us", compute / (double)n * 1e6, 0);
 	vb_bm_counter(st, "step_comm_us", comm / (double)n * 1e6, 0);
-	vb_bm_counter(st, "comm_bytes_per_step", bytes, VB_BM_BASE_1024);
+	vb_bm_counter(st, "comm_bytes_per_step", last_call.bytes, VB_BM_BASE_1024);
 }
 
-int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len) {
+int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, vb_tensors *ts, char *msg, size_t len) {
 	watch(1);
-	timed_step(v, call);
+	timed_step(v, call, ts);
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < ts->n; i++)
 		if (ts->op->tensors[i].dir != VB_IN)

@@ -369,6 +369,7 @@ static int load(const vb_variant *v, vb_tensors *ts, int tune, int *threads, cha
 	cJSON *dims = cJSON_AddObjectToObject(req, "dims");
 	for (int d = 0; d < vb_op_ndims(op); d++)
 		cJSON_AddNumberToObject(dims, op->dims[d], (double)ts->dim[d]);
+	if (op->lr > 0) cJSON_AddNumberToObject(req, "lr", op->lr); /* the descriptor's, for a training step */
 	cJSON *ins = cJSON_AddArrayToObject(req, "tensors"), *outs = cJSON_AddArrayToObject(req, "outputs");
 	char *blobs[VB_MAX_TENSORS];
 	size_t lens[VB_MAX_TENSORS];

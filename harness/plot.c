@@ -34,13 +34,10 @@ static const char *str(const cJSON *o, const char *k) {
 }
 
 /* The batch: the number of examples, by the seeds' names for it. */
-static double batch_of(const char *dims) {
-	static const char *names[] = {"m", "batch", "n", "b"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		double v = vb_dims_value(dims, names[i]);
-		if (!isnan(v)) return v;
-	}
-	return NAN;
+/* The op's batch dim (its descriptor's), NAN for an op this build lacks or one without. */
+static double batch_of(const char *op_name, const char *dims) {
+	const vb_op *op = vb_op_find(op_name);
+	return op && op->batch ? vb_dims_value(dims, op->batch) : NAN;
 }
 
 /* dims without the swept one ("density" sweeps density_pm). */
@@ -130,7 +127,7 @@ void vb_results_load(vb_results *rs, const char *path) {
 		x->heap_growth_bytes = num(e, "heap_growth_bytes");
 		x->peak_rss_bytes = num(e, "peak_rss_bytes");
 		x->gpu_peak_bytes = num(e, "gpu_peak_bytes");
-		x->batch = batch_of(x->dims);
+		x->batch = batch_of(x->op, x->dims);
 		x->sweep_dim = str(e, "sweep_dim");
 		x->sweep_value = x->sweep_dim ? num(e, "sweep_value") : NAN;
 		if (x->sweep_dim) sweep_curve(x->dims, x->sweep_dim, x->curve, sizeof x->curve);

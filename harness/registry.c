@@ -130,12 +130,21 @@ static const char *cpu_feature_missing(const char *f) {
 	return has < 0 ? "needs an instruction set vecbench cannot detect" : "this CPU lacks the instructions it uses";
 }
 
+/* Why the NCCL variant was left out of this build (CMake says). */
+#ifndef VB_NCCL_NOT_BUILT
+#define VB_NCCL_NOT_BUILT "not built: needs CUDA, MPI and NCCL at build time"
+#endif
+
 const char *vb_variant_unavailable(const vb_variant *v) {
 	if (v->device == VB_PEER) return vb_peer_unavailable(v->name);
+	if (!v->fn && v->distributed && v->device == VB_CUDA) return VB_NCCL_NOT_BUILT;
 	if (!v->fn && v->distributed)
 		return "not built: no MPI at build time (apt-get install libopenmpi-dev openmpi-bin)";
 	if (!v->fn) return v->device == VB_CUDA ? "not built: no CUDA toolkit at build time" : "not built";
-	if (v->distributed) return vb_mpi_unavailable();
+	if (v->distributed) { /* and for NCCL's (dp_cuda_vec): a device, cuBLAS, libnccl */
+		const char *why = vb_mpi_unavailable();
+		return why || v->device != VB_CUDA ? why : vb_cuda_variant_unavailable(v);
+	}
 	if (vb_mpi_size() > 1) return "one process: with several MPI ranks only the data-parallel variants run";
 	if (v->cpu_feature && cpu_feature_missing(v->cpu_feature)) return cpu_feature_missing(v->cpu_feature);
 	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);

@@ -123,7 +123,7 @@ static void bench_fn(vb_bm_state *st, void *arg) {
 	} else {
 		vb_memprof_mark(&bc->mem); /* heap growth of this call alone, not Google Benchmark's records */
 	}
-	if (v->distributed) {
+	if (v->distributed && v->device != VB_CUDA) { /* a CUDA one: the bridge's events, in lockstep */
 		vb_mpi_bench(st, v, &(vb_call){.dim = bc->ts.dim, .t = bc->ts.ptr, .ws = bc->ws}, bc->ws);
 	} else if (v->device == VB_CUDA) {
 		char err[200];

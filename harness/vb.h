@@ -113,6 +113,12 @@ typedef struct vb_op {
 	const char *seed;    /* the seed section the op comes from */
 	const char *summary; /* one line of math */
 	const char *dims[VB_MAX_DIMS];
+	/* The dim that counts examples, the plots' batch axis ("b" for an epoch
+	 * of mini-batches); NULL: none (a matrix chain). */
+	const char *batch;
+	/* A training op's SGD learning rate, for the peers and the cross-check
+	 * that redo the step; 0: no update. */
+	double lr;
 	int64_t sizes[VB_MAX_SIZES][VB_MAX_DIMS]; /* default sizes; zero row ends */
 	/* A default sweep of one dim: every size above runs at each value (the
 	 * size's own value of that dim is replaced), and the results record the
@@ -156,53 +162,116 @@ static inline double vb_exact_dense(const int64_t *dim) {
 	return 1.0;
 }
 
-/* Variant helpers for descriptors. */
-#define VB_LOOP(f)                                                                                                     \
-	{ .name = "loop", .fn = (f), .dtype = VB_F32 }
-#define VB_SEMI(f)                                                                                                     \
-	{ .name = "semi", .fn = (f), .dtype = VB_F32 }
-#define VB_VEC(f)                                                                                                      \
-	{ .name = "vec", .fn = (f), .dtype = VB_F32 }
-/* CPU mixed precision: bfloat16 storage, float32 arithmetic; u from dtype. */
-#define VB_VEC_BF16(f)                                                                                                 \
-	{ .name = "vec_bf16", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3 }
-/* The same storage with the CPU's bf16 dot-product instructions (AVX512_BF16:
- * exact bf16 products, float32 sums): the same bound as VB_VEC_BF16. */
-#define VB_VEC_BF16DP(f)                                                                                               \
-	{                                                                                                              \
-		.name = "vec_bf16dp", .fn = (f), .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3,   \
-		.cpu_feature = "avx512bf16"                                                                            \
-	}
-#define VB_CUDA_LOOP(f)                                                                                                \
-	{ .name = "cuda_loop", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
-#define VB_CUDA_VEC(f)                                                                                                 \
-	{ .name = "cuda_vec", .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
+/* Variant rows for ops outside the families (tests' own ops). */
+#define VB_LOOP(f) VB_ROW_F32("loop", f)
+#define VB_VEC(f) VB_ROW_F32("vec", f)
+
+/* The precision kinds' fields. CPU mixed precision: bfloat16 storage,
+ * float32 arithmetic (also with AVX512_BF16's exact bf16 products). */
+#define VB_BF16_FIELDS .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3
 /* GPU precision variants, each as mixed precision: float32 accumulation,
  * the low-precision roundings counted once (a bound of u_low * K * sum|terms|
  * would accept an all-zero output from K ~ 1/u_low). TF32 keeps float32
  * storage but multiplies inputs cut to a 10-bit fraction: 2^-10 holds whether
  * the cut rounds (2^-11) or truncates, which cuBLAS does not specify. */
-#define VB_CUDA_TF32(f)                                                                                                \
-	{                                                                                                              \
-		.name = "cuda_tf32", .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-24,          \
-		.storage_roundings = 2, .storage_roundoff = 0x1p-10                                                    \
-	}
+#define VB_CUDA_TF32_FIELDS                                                                                            \
+	.dtype = VB_F32, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 2,                          \
+	.storage_roundoff = 0x1p-10
 /* Half storage, float32 accumulation (cuBLAS with reduced-precision
  * reductions disallowed): two input roundings and one of the output. */
-#define VB_CUDA_FP16(f)                                                                                                \
-	{                                                                                                              \
-		.name = "cuda_fp16", .fn = (f), .dtype = VB_F16, .device = VB_CUDA, .unit_roundoff = 0x1p-24,          \
-		.storage_roundings = 3                                                                                 \
-	}
-#define VB_CUDA_BF16(f)                                                                                                \
-	{                                                                                                              \
-		.name = "cuda_bf16", .fn = (f), .dtype = VB_BF16, .device = VB_CUDA, .unit_roundoff = 0x1p-24,         \
-		.storage_roundings = 3                                                                                 \
-	}
+#define VB_CUDA_FP16_FIELDS .dtype = VB_F16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3
+#define VB_CUDA_BF16_FIELDS .dtype = VB_BF16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3
 
 /* GPU variants live in kernels/cuda and are linked only when CUDA is built;
  * a weak declaration leaves the pointer NULL otherwise. */
 #define VB_WEAK_KERNEL(f) __attribute__((weak)) void f(const vb_call *c)
+
+/* One variant list per op, in its family's kernels/<family>.h, generates the
+ * kernels' declarations and the descriptor's rows:
+ *
+ *   #define RELU_FWD_VARIANTS(V) V(relu_fwd, loop, REF) V(relu_fwd, vec, CPU) V(relu_fwd, cuda_vec, CUDA)
+ *   VB_DECLARE_VARIANTS(RELU_FWD_VARIANTS)          (the header: every kernel declared)
+ *   .variants = {RELU_FWD_VARIANTS(VB_VARIANT_ROW)} (the descriptor)
+ *
+ * V(prefix, name, KIND) is the function prefix##_##name, listed as "name".
+ * KIND says where it lives and what the row records:
+ *   REF        the descriptor's own file (a textbook loop): declared there
+ *   CPU        kernels/cpu, float32
+ *   OPT        kernels/cpu on an optional library (BLIS, oneDNN): weak, NULL without it
+ *   F64, BF16  kernels/cpu, float64 storage; bfloat16 storage with float32 math
+ *   BF16DP     bfloat16 storage, AVX512_BF16 dot products, checked on the running CPU
+ *   CUDA, CUDA_TF32, CUDA_FP16, CUDA_BF16   kernels/cuda: weak, NULL without CUDA
+ *   DP         data-parallel over MPI ranks (kernels/cpu/dp.c): weak, NULL without MPI
+ *   DP_CUDA    data-parallel on a GPU per rank (kernels/cuda/dp_nccl.cu): weak */
+#define VB_DECLARE_VARIANTS(list) list(VB_VARIANT_DECL)
+#define VB_VARIANT_DECL(prefix, name, kind) VB_DECL_##kind(prefix##_##name)
+#define VB_VARIANT_ROW(prefix, name, kind) VB_ROW_##kind(#name, prefix##_##name),
+
+/* clang-format off */
+/* The four every op has: textbook loop, vectorized, and their CUDA forms. */
+#define VB_STD_VARIANTS(V, op)                                                                                         \
+	V(op, loop, REF)                                                                                               \
+	V(op, vec, CPU)                                                                                                \
+	V(op, cuda_loop, CUDA)                                                                                         \
+	V(op, cuda_vec, CUDA)
+
+/* vec on each GEMM backend (kernels/gemm.h): OpenBLAS always, BLIS and oneDNN where built. */
+#define VB_GEMM_BACKEND_VARIANTS(V, op)                                                                                \
+	V(op, vec_openblas, CPU)                                                                                       \
+	V(op, vec_blis, OPT)                                                                                           \
+	V(op, vec_dnnl, OPT)
+/* The GPU's precisions (tf32 math; fp16 and bf16 storage), float32 accumulation. */
+#define VB_CUDA_PRECISION_VARIANTS(V, op)                                                                              \
+	V(op, cuda_tf32, CUDA_TF32)                                                                                    \
+	V(op, cuda_fp16, CUDA_FP16)                                                                                    \
+	V(op, cuda_bf16, CUDA_BF16)
+/* With semi, the seed's half-vectorized form (one loop over examples, each a vector expression). */
+#define VB_SEMI_VARIANTS(V, op)                                                                                        \
+	V(op, loop, REF)                                                                                               \
+	V(op, semi, REF)                                                                                               \
+	V(op, vec, CPU)                                                                                                \
+	V(op, cuda_loop, CUDA)                                                                                         \
+	V(op, cuda_vec, CUDA)
+/* clang-format on */
+
+#define VB_DECL_REF(f)
+#define VB_DECL_CPU(f) void f(const vb_call *c);
+#define VB_DECL_WEAK(f) VB_WEAK_KERNEL(f);
+#define VB_DECL_OPT VB_DECL_WEAK
+#define VB_DECL_F64 VB_DECL_CPU
+#define VB_DECL_BF16 VB_DECL_CPU
+#define VB_DECL_BF16DP VB_DECL_CPU
+#define VB_DECL_CUDA VB_DECL_WEAK
+#define VB_DECL_CUDA_TF32 VB_DECL_WEAK
+#define VB_DECL_CUDA_FP16 VB_DECL_WEAK
+#define VB_DECL_CUDA_BF16 VB_DECL_WEAK
+#define VB_DECL_DP VB_DECL_WEAK
+#define VB_DECL_DP_CUDA VB_DECL_WEAK
+
+#define VB_ROW_F32(n, f)                                                                                               \
+	{ .name = (n), .fn = (f), .dtype = VB_F32 }
+#define VB_ROW_REF VB_ROW_F32
+#define VB_ROW_CPU VB_ROW_F32
+#define VB_ROW_OPT VB_ROW_F32
+#define VB_ROW_F64(n, f)                                                                                               \
+	{ .name = (n), .fn = (f), .dtype = VB_F64 }
+#define VB_ROW_BF16(n, f)                                                                                              \
+	{ .name = (n), .fn = (f), VB_BF16_FIELDS }
+#define VB_ROW_BF16DP(n, f)                                                                                            \
+	{ .name = (n), .fn = (f), VB_BF16_FIELDS, .cpu_feature = "avx512bf16" }
+#define VB_ROW_CUDA(n, f)                                                                                              \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
+#define VB_ROW_CUDA_TF32(n, f)                                                                                         \
+	{ .name = (n), .fn = (f), VB_CUDA_TF32_FIELDS }
+#define VB_ROW_CUDA_FP16(n, f)                                                                                         \
+	{ .name = (n), .fn = (f), VB_CUDA_FP16_FIELDS }
+#define VB_ROW_CUDA_BF16(n, f)                                                                                         \
+	{ .name = (n), .fn = (f), VB_CUDA_BF16_FIELDS }
+#define VB_ROW_DP(n, f)                                                                                                \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .distributed = 1 }
+/* The tensors on the devices (the CUDA bridge), the bound of cuda_vec's. */
+#define VB_ROW_DP_CUDA(n, f)                                                                                           \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .device = VB_CUDA, .distributed = 1 }
 
 /* Scratch memory for kernels: tracked (peak workspace per variant) and
  * reused across timed iterations, so allocation stays off the hot path. */

@@ -33,10 +33,22 @@ int64_t vb_mpi_iterations(const vb_op *op, int vi, const int64_t *dim, uint64_t 
  * (manual time), with counters for the compute/communication split, bytes
  * moved and the world size. A watchdog aborts the job when a step hangs. */
 void vb_mpi_bench(struct vb_bm_state *st, const vb_variant *v, const vb_call *call, vb_arena *ws);
-/* One checked call of a distributed variant under the watchdog; then the
+/* One checked call of a distributed variant under the watchdog (a CUDA one
+ * through the bridge, on the device's copies of ts); then the
  * ranks compare their outputs. Returns 0, or -1 with why in msg (the ranks
  * disagree: the same answer on every rank). */
-int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, const vb_tensors *ts, char *msg, size_t len);
+int vb_mpi_checked_call(const vb_variant *v, const vb_call *call, vb_tensors *ts, char *msg, size_t len);
+/* This rank's index among the ranks on its host, and their count (0 and 1
+ * without MPI): a rank drives GPU local_rank % devices (harness/cuda.cu). */
+int vb_mpi_local_rank(void);
+int vb_mpi_local_size(void);
+/* Distributed CUDA variants (dp_cuda_vec), timed by the CUDA bridge with CUDA
+ * events: each step begins with the ranks together under the watchdog; its
+ * end turns t = {step, compute, comm} seconds into the slowest rank's of each;
+ * after the loop the counters vb_mpi_bench sets (totals over n steps). */
+void vb_mpi_step_begin(void);
+void vb_mpi_step_end(double t[3]);
+void vb_mpi_step_counters(struct vb_bm_state *st, double compute, double comm, int64_t n);
 /* world_size, hosts, the MPI library and its transport settings. */
 void vb_mpi_context_register(void);
 

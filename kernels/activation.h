@@ -16,29 +16,26 @@
 #define VB_LOG_ULPS 1.0
 #define VB_TANH_ULPS 2.0
 
-void bias_add_vec(const vb_call *c);
-void bias_add_cm_vec(const vb_call *c);
-void relu_fwd_vec(const vb_call *c);
-void relu_bwd_vec(const vb_call *c);
-void sigmoid_fwd_vec(const vb_call *c);
-void sigmoid_bwd_vec(const vb_call *c);
-void tanh_fwd_vec(const vb_call *c);
-void tanh_bwd_vec(const vb_call *c);
-
-VB_WEAK_KERNEL(bias_add_cuda_loop);
-VB_WEAK_KERNEL(bias_add_cuda_vec);
-VB_WEAK_KERNEL(bias_add_cm_cuda_loop);
-VB_WEAK_KERNEL(bias_add_cm_cuda_vec);
-VB_WEAK_KERNEL(relu_fwd_cuda_loop);
-VB_WEAK_KERNEL(relu_fwd_cuda_vec);
-VB_WEAK_KERNEL(relu_bwd_cuda_loop);
-VB_WEAK_KERNEL(relu_bwd_cuda_vec);
-VB_WEAK_KERNEL(sigmoid_fwd_cuda_loop);
-VB_WEAK_KERNEL(sigmoid_fwd_cuda_vec);
-VB_WEAK_KERNEL(sigmoid_bwd_cuda_loop);
-VB_WEAK_KERNEL(sigmoid_bwd_cuda_vec);
-VB_WEAK_KERNEL(tanh_fwd_cuda_loop);
-VB_WEAK_KERNEL(tanh_fwd_cuda_vec);
-VB_WEAK_KERNEL(tanh_bwd_cuda_loop);
-VB_WEAK_KERNEL(tanh_bwd_cuda_vec);
+/* Variant lists (harness/vb.h): the textbook loop here in reference/, the
+ * vectorized kernel in kernels/cpu, the CUDA pair in kernels/cuda. */
+/* clang-format off */
+#define BIAS_ADD_VARIANTS(V) VB_STD_VARIANTS(V, bias_add)
+#define BIAS_ADD_CM_VARIANTS(V) VB_STD_VARIANTS(V, bias_add_cm)
+#define RELU_FWD_VARIANTS(V) VB_STD_VARIANTS(V, relu_fwd)
+#define RELU_BWD_VARIANTS(V) VB_STD_VARIANTS(V, relu_bwd)
+#define SIGMOID_FWD_VARIANTS(V) VB_STD_VARIANTS(V, sigmoid_fwd)
+#define SIGMOID_BWD_VARIANTS(V) VB_STD_VARIANTS(V, sigmoid_bwd)
+#define TANH_FWD_VARIANTS(V) VB_STD_VARIANTS(V, tanh_fwd)
+#define TANH_BWD_VARIANTS(V) VB_STD_VARIANTS(V, tanh_bwd)
+#define ACTIVATION_VARIANTS(V)                                                                                         \
+	BIAS_ADD_VARIANTS(V)                                                                                           \
+	BIAS_ADD_CM_VARIANTS(V)                                                                                        \
+	RELU_FWD_VARIANTS(V)                                                                                           \
+	RELU_BWD_VARIANTS(V)                                                                                           \
+	SIGMOID_FWD_VARIANTS(V)                                                                                        \
+	SIGMOID_BWD_VARIANTS(V)                                                                                        \
+	TANH_FWD_VARIANTS(V)                                                                                           \
+	TANH_BWD_VARIANTS(V)
+VB_DECLARE_VARIANTS(ACTIVATION_VARIANTS)
+/* clang-format on */
 #endif

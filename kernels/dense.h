@@ -6,38 +6,38 @@
 
 void dense_fwd_oracle(const vb_call *c); /* reference/dense.c; shared with sparse_dense_fwd */
 void dense_fwd_loop(const vb_call *c);
-void dense_fwd_vec(const vb_call *c);
-void dense_fwd_bf16_blocks(const vb_call *c, int relu); /* vec_bf16 of dense_fwd (relu 0), dense_act_fwd (1) */
-void dense_fwd_vec_f64(const vb_call *c);               /* float64 storage, dgemm */
-void dense_fwd_cm_vec(const vb_call *c);
-void dense_bwd_vec(const vb_call *c);
-void dense_bwd_cm_vec(const vb_call *c);
-/* bfloat16 storage, float32 arithmetic (cblas_sgemm on widened blocks). */
-void dense_fwd_vec_bf16(const vb_call *c);
-void dense_bwd_vec_bf16(const vb_call *c);
-/* bfloat16 storage and AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c). */
-void dense_fwd_vec_bf16dp(const vb_call *c);
+/* bfloat16 storage, float32 arithmetic: the blocks of vec_bf16 of dense_fwd (relu 0), dense_act_fwd (1). */
+void dense_fwd_bf16_blocks(const vb_call *c, int relu);
 
-/* The same on a named GEMM backend (kernels/gemm.h); NULL when not built in. */
-void dense_fwd_vec_openblas(const vb_call *c);
-void dense_bwd_vec_openblas(const vb_call *c);
-VB_WEAK_KERNEL(dense_fwd_vec_blis);
-VB_WEAK_KERNEL(dense_fwd_vec_dnnl);
-VB_WEAK_KERNEL(dense_bwd_vec_blis);
-VB_WEAK_KERNEL(dense_bwd_vec_dnnl);
-
-VB_WEAK_KERNEL(dense_fwd_cuda_loop);
-VB_WEAK_KERNEL(dense_fwd_cuda_vec);
-VB_WEAK_KERNEL(dense_fwd_cm_cuda_loop);
-VB_WEAK_KERNEL(dense_fwd_cm_cuda_vec);
-VB_WEAK_KERNEL(dense_bwd_cuda_loop);
-VB_WEAK_KERNEL(dense_bwd_cuda_vec);
-VB_WEAK_KERNEL(dense_bwd_cm_cuda_loop);
-VB_WEAK_KERNEL(dense_bwd_cm_cuda_vec);
-VB_WEAK_KERNEL(dense_fwd_cuda_tf32);
-VB_WEAK_KERNEL(dense_fwd_cuda_fp16);
-VB_WEAK_KERNEL(dense_fwd_cuda_bf16);
-VB_WEAK_KERNEL(dense_bwd_cuda_tf32);
-VB_WEAK_KERNEL(dense_bwd_cuda_fp16);
-VB_WEAK_KERNEL(dense_bwd_cuda_bf16);
+/* Variant lists (harness/vb.h). vec_f64: float64 storage, dgemm; vec_bf16:
+ * bfloat16 storage, float32 arithmetic (sgemm on widened blocks);
+ * vec_bf16dp: AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c). */
+/* clang-format off */
+#define DENSE_FWD_VARIANTS(V)                                                                                          \
+	V(dense_fwd, loop, REF)                                                                                        \
+	V(dense_fwd, vec, CPU)                                                                                         \
+	VB_GEMM_BACKEND_VARIANTS(V, dense_fwd)                                                                         \
+	V(dense_fwd, vec_f64, F64)                                                                                     \
+	V(dense_fwd, vec_bf16, BF16)                                                                                   \
+	V(dense_fwd, vec_bf16dp, BF16DP)                                                                               \
+	V(dense_fwd, cuda_loop, CUDA)                                                                                  \
+	V(dense_fwd, cuda_vec, CUDA)                                                                                   \
+	VB_CUDA_PRECISION_VARIANTS(V, dense_fwd)
+#define DENSE_FWD_CM_VARIANTS(V) VB_STD_VARIANTS(V, dense_fwd_cm)
+#define DENSE_BWD_VARIANTS(V)                                                                                          \
+	V(dense_bwd, loop, REF)                                                                                        \
+	V(dense_bwd, vec, CPU)                                                                                         \
+	VB_GEMM_BACKEND_VARIANTS(V, dense_bwd)                                                                         \
+	V(dense_bwd, vec_bf16, BF16)                                                                                   \
+	V(dense_bwd, cuda_loop, CUDA)                                                                                  \
+	V(dense_bwd, cuda_vec, CUDA)                                                                                   \
+	VB_CUDA_PRECISION_VARIANTS(V, dense_bwd)
+#define DENSE_BWD_CM_VARIANTS(V) VB_STD_VARIANTS(V, dense_bwd_cm)
+#define DENSE_VARIANTS(V)                                                                                              \
+	DENSE_FWD_VARIANTS(V)                                                                                          \
+	DENSE_FWD_CM_VARIANTS(V)                                                                                       \
+	DENSE_BWD_VARIANTS(V)                                                                                          \
+	DENSE_BWD_CM_VARIANTS(V)
+VB_DECLARE_VARIANTS(DENSE_VARIANTS)
+/* clang-format on */
 #endif

@@ -4,19 +4,20 @@
 #define VB_KERNELS_DENSE_ACT_H
 #include "vb.h"
 
-void dense_act_fwd_vec(const vb_call *c);
-void dense_act_bwd_vec(const vb_call *c);
-void dense_act_fwd_vec_bf16(const vb_call *c); /* bfloat16 storage, float32 arithmetic */
-
-void dense_act_fwd_vec_openblas(const vb_call *c); /* on a named GEMM backend (kernels/gemm.h) */
-VB_WEAK_KERNEL(dense_act_fwd_vec_blis);
-VB_WEAK_KERNEL(dense_act_fwd_vec_dnnl);
-
-VB_WEAK_KERNEL(dense_act_fwd_cuda_loop);
-VB_WEAK_KERNEL(dense_act_fwd_cuda_vec);
-VB_WEAK_KERNEL(dense_act_fwd_cuda_tf32);
-VB_WEAK_KERNEL(dense_act_fwd_cuda_fp16);
-VB_WEAK_KERNEL(dense_act_fwd_cuda_bf16);
-VB_WEAK_KERNEL(dense_act_bwd_cuda_loop);
-VB_WEAK_KERNEL(dense_act_bwd_cuda_vec);
+/* Variant lists (harness/vb.h). */
+/* clang-format off */
+#define DENSE_ACT_FWD_VARIANTS(V)                                                                                      \
+	V(dense_act_fwd, loop, REF)                                                                                    \
+	V(dense_act_fwd, vec, CPU)                                                                                     \
+	VB_GEMM_BACKEND_VARIANTS(V, dense_act_fwd)                                                                     \
+	V(dense_act_fwd, vec_bf16, BF16)                                                                               \
+	V(dense_act_fwd, cuda_loop, CUDA)                                                                              \
+	V(dense_act_fwd, cuda_vec, CUDA)                                                                               \
+	VB_CUDA_PRECISION_VARIANTS(V, dense_act_fwd)
+#define DENSE_ACT_BWD_VARIANTS(V) VB_STD_VARIANTS(V, dense_act_bwd)
+#define DENSE_ACT_VARIANTS(V)                                                                                          \
+	DENSE_ACT_FWD_VARIANTS(V)                                                                                      \
+	DENSE_ACT_BWD_VARIANTS(V)
+VB_DECLARE_VARIANTS(DENSE_ACT_VARIANTS)
+/* clang-format on */
 #endif

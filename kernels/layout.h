@@ -8,12 +8,21 @@
 #define VB_KERNELS_LAYOUT_H
 #include "vb.h"
 
-void layout_fwd_vec(const vb_call *c);            /* sgemm reads Wt as it is (the transpose flag) */
-void layout_fwd_vec_strided(const vb_call *c);    /* a strided dot product per output, in place */
-void layout_fwd_vec_copy(const vb_call *c);       /* Wt transposed into a contiguous W first */
-void layout_fwd_vec_aligned(const vb_call *c);    /* X copied to a 64-byte aligned buffer, then vec */
-void layout_fwd_vec_misaligned(const vb_call *c); /* X copied 4 bytes past 64-byte alignment, then vec */
-
-VB_WEAK_KERNEL(layout_fwd_cuda_loop); /* kernels/cuda/layout.cu */
-VB_WEAK_KERNEL(layout_fwd_cuda_vec);
+/* Variant list (harness/vb.h): vec, sgemm reading Wt as it is (the
+ * transpose flag); vec_strided, a strided dot product per output, in place;
+ * vec_copy, Wt transposed into a contiguous W first; vec_aligned and
+ * vec_misaligned, X copied to a 64-byte aligned buffer or 4 bytes past one,
+ * then vec. */
+/* clang-format off */
+#define LAYOUT_FWD_VARIANTS(V)                                                                                         \
+	V(layout_fwd, loop, REF)                                                                                       \
+	V(layout_fwd, vec, CPU)                                                                                        \
+	V(layout_fwd, vec_strided, CPU)                                                                                \
+	V(layout_fwd, vec_copy, CPU)                                                                                   \
+	V(layout_fwd, vec_aligned, CPU)                                                                                \
+	V(layout_fwd, vec_misaligned, CPU)                                                                             \
+	V(layout_fwd, cuda_loop, CUDA)                                                                                 \
+	V(layout_fwd, cuda_vec, CUDA)
+VB_DECLARE_VARIANTS(LAYOUT_FWD_VARIANTS)
+/* clang-format on */
 #endif

@@ -4,23 +4,21 @@
 #define VB_KERNELS_LOSS_H
 #include "activation.h"
 
-void mse_loss_vec(const vb_call *c);
-void mse_grad_vec(const vb_call *c);
-void softmax_xent_loss_vec(const vb_call *c);
-void softmax_xent_grad_vec(const vb_call *c);
-void bce_loss_vec(const vb_call *c);
-void bce_grad_vec(const vb_call *c);
-
-VB_WEAK_KERNEL(mse_loss_cuda_loop);
-VB_WEAK_KERNEL(mse_loss_cuda_vec);
-VB_WEAK_KERNEL(mse_grad_cuda_loop);
-VB_WEAK_KERNEL(mse_grad_cuda_vec);
-VB_WEAK_KERNEL(softmax_xent_loss_cuda_loop);
-VB_WEAK_KERNEL(softmax_xent_loss_cuda_vec);
-VB_WEAK_KERNEL(softmax_xent_grad_cuda_loop);
-VB_WEAK_KERNEL(softmax_xent_grad_cuda_vec);
-VB_WEAK_KERNEL(bce_loss_cuda_loop);
-VB_WEAK_KERNEL(bce_loss_cuda_vec);
-VB_WEAK_KERNEL(bce_grad_cuda_loop);
-VB_WEAK_KERNEL(bce_grad_cuda_vec);
+/* Variant lists (harness/vb.h). */
+/* clang-format off */
+#define MSE_LOSS_VARIANTS(V) VB_STD_VARIANTS(V, mse_loss)
+#define MSE_GRAD_VARIANTS(V) VB_STD_VARIANTS(V, mse_grad)
+#define SOFTMAX_XENT_LOSS_VARIANTS(V) VB_STD_VARIANTS(V, softmax_xent_loss)
+#define SOFTMAX_XENT_GRAD_VARIANTS(V) VB_STD_VARIANTS(V, softmax_xent_grad)
+#define BCE_LOSS_VARIANTS(V) VB_STD_VARIANTS(V, bce_loss)
+#define BCE_GRAD_VARIANTS(V) VB_STD_VARIANTS(V, bce_grad)
+#define LOSS_VARIANTS(V)                                                                                               \
+	MSE_LOSS_VARIANTS(V)                                                                                           \
+	MSE_GRAD_VARIANTS(V)                                                                                           \
+	SOFTMAX_XENT_LOSS_VARIANTS(V)                                                                                  \
+	SOFTMAX_XENT_GRAD_VARIANTS(V)                                                                                  \
+	BCE_LOSS_VARIANTS(V)                                                                                           \
+	BCE_GRAD_VARIANTS(V)
+VB_DECLARE_VARIANTS(LOSS_VARIANTS)
+/* clang-format on */
 #endif

@@ -19,12 +19,24 @@ double matchain_ltr_macs(int n, const int64_t *p);
 void matchain_fwd_vec(const vb_call *c, int n);
 void matchain_fwd_vec_optimal(const vb_call *c, int n);
 
-VB_WEAK_KERNEL(matchain3_fwd_cuda_loop);
-VB_WEAK_KERNEL(matchain4_fwd_cuda_loop);
-VB_WEAK_KERNEL(matchain5_fwd_cuda_loop);
-VB_WEAK_KERNEL(matchain6_fwd_cuda_loop);
-VB_WEAK_KERNEL(matchain3_fwd_cuda_vec);
-VB_WEAK_KERNEL(matchain4_fwd_cuda_vec);
-VB_WEAK_KERNEL(matchain5_fwd_cuda_vec);
-VB_WEAK_KERNEL(matchain6_fwd_cuda_vec);
+/* Variant lists (harness/vb.h): vec multiplies left to right, vec_optimal in
+ * the order matchain_order finds; both wrappers in reference/matchain.c. */
+/* clang-format off */
+#define VB_MATCHAIN_VARIANTS(V, N)                                                                                     \
+	V(matchain##N, loop, REF)                                                                                      \
+	V(matchain##N, vec, REF)                                                                                       \
+	V(matchain##N, vec_optimal, REF)                                                                               \
+	V(matchain##N##_fwd, cuda_loop, CUDA)                                                                          \
+	V(matchain##N##_fwd, cuda_vec, CUDA)
+#define MATCHAIN3_FWD_VARIANTS(V) VB_MATCHAIN_VARIANTS(V, 3)
+#define MATCHAIN4_FWD_VARIANTS(V) VB_MATCHAIN_VARIANTS(V, 4)
+#define MATCHAIN5_FWD_VARIANTS(V) VB_MATCHAIN_VARIANTS(V, 5)
+#define MATCHAIN6_FWD_VARIANTS(V) VB_MATCHAIN_VARIANTS(V, 6)
+#define MATCHAIN_VARIANTS(V)                                                                                           \
+	MATCHAIN3_FWD_VARIANTS(V)                                                                                      \
+	MATCHAIN4_FWD_VARIANTS(V)                                                                                      \
+	MATCHAIN5_FWD_VARIANTS(V)                                                                                      \
+	MATCHAIN6_FWD_VARIANTS(V)
+VB_DECLARE_VARIANTS(MATCHAIN_VARIANTS)
+/* clang-format on */
 #endif

@@ -14,12 +14,20 @@ extern "C" {
  * non-expansive while lr d <= 2 (d <= 200), whatever the batch size. */
 #define LINREG_SGD_LR 0.01
 
-void linreg_sgd_epoch_vec(const vb_call *c);
-
-VB_WEAK_KERNEL(linreg_sgd_epoch_cuda_loop);
-VB_WEAK_KERNEL(linreg_sgd_epoch_cuda_vec);
-VB_WEAK_KERNEL(mlp_sgd_epoch_cuda_loop); /* mlp_train_step's per batch */
-VB_WEAK_KERNEL(mlp_sgd_epoch_cuda_vec);
+/* Variant lists (harness/vb.h). mlp_sgd_epoch: mlp_train_step's loop and vec
+ * per batch (reference/mlp_epoch.c), its CUDA pair likewise. */
+/* clang-format off */
+#define LINREG_SGD_EPOCH_VARIANTS(V) VB_STD_VARIANTS(V, linreg_sgd_epoch)
+#define MLP_SGD_EPOCH_VARIANTS(V)                                                                                      \
+	V(mlp_sgd_epoch, loop, REF)                                                                                    \
+	V(mlp_sgd_epoch, vec, REF)                                                                                     \
+	V(mlp_sgd_epoch, cuda_loop, CUDA)                                                                              \
+	V(mlp_sgd_epoch, cuda_vec, CUDA)
+#define MINIBATCH_VARIANTS(V)                                                                                          \
+	LINREG_SGD_EPOCH_VARIANTS(V)                                                                                   \
+	MLP_SGD_EPOCH_VARIANTS(V)
+VB_DECLARE_VARIANTS(MINIBATCH_VARIANTS)
+/* clang-format on */
 
 #ifdef __cplusplus
 }

@@ -5,17 +5,17 @@
 #define VB_KERNELS_REGRESSION_H
 #include "vb.h"
 
-void linreg_cost_vec(const vb_call *c);
-void linreg_grad_vec(const vb_call *c);
-void logreg_cost_vec(const vb_call *c);
-void logreg_grad_vec(const vb_call *c);
-
-VB_WEAK_KERNEL(linreg_cost_cuda_loop);
-VB_WEAK_KERNEL(linreg_cost_cuda_vec);
-VB_WEAK_KERNEL(linreg_grad_cuda_loop);
-VB_WEAK_KERNEL(linreg_grad_cuda_vec);
-VB_WEAK_KERNEL(logreg_cost_cuda_loop);
-VB_WEAK_KERNEL(logreg_cost_cuda_vec);
-VB_WEAK_KERNEL(logreg_grad_cuda_loop);
-VB_WEAK_KERNEL(logreg_grad_cuda_vec);
+/* Variant lists (harness/vb.h). */
+/* clang-format off */
+#define LINREG_COST_VARIANTS(V) VB_SEMI_VARIANTS(V, linreg_cost)
+#define LINREG_GRAD_VARIANTS(V) VB_SEMI_VARIANTS(V, linreg_grad)
+#define LOGREG_COST_VARIANTS(V) VB_SEMI_VARIANTS(V, logreg_cost)
+#define LOGREG_GRAD_VARIANTS(V) VB_SEMI_VARIANTS(V, logreg_grad)
+#define REGRESSION_VARIANTS(V)                                                                                         \
+	LINREG_COST_VARIANTS(V)                                                                                        \
+	LINREG_GRAD_VARIANTS(V)                                                                                        \
+	LOGREG_COST_VARIANTS(V)                                                                                        \
+	LOGREG_GRAD_VARIANTS(V)
+VB_DECLARE_VARIANTS(REGRESSION_VARIANTS)
+/* clang-format on */
 #endif

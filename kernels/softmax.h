@@ -4,14 +4,15 @@
 #define VB_KERNELS_SOFTMAX_H
 #include "activation.h"
 
-void softmax_fwd_vec(const vb_call *c);
-void softmax_unstable_fwd_vec(const vb_call *c);
-void softmax_bwd_vec(const vb_call *c);
-
-VB_WEAK_KERNEL(softmax_fwd_cuda_loop);
-VB_WEAK_KERNEL(softmax_fwd_cuda_vec);
-VB_WEAK_KERNEL(softmax_unstable_fwd_cuda_loop);
-VB_WEAK_KERNEL(softmax_unstable_fwd_cuda_vec);
-VB_WEAK_KERNEL(softmax_bwd_cuda_loop);
-VB_WEAK_KERNEL(softmax_bwd_cuda_vec);
+/* Variant lists (harness/vb.h). */
+/* clang-format off */
+#define SOFTMAX_FWD_VARIANTS(V) VB_STD_VARIANTS(V, softmax_fwd)
+#define SOFTMAX_UNSTABLE_FWD_VARIANTS(V) VB_STD_VARIANTS(V, softmax_unstable_fwd)
+#define SOFTMAX_BWD_VARIANTS(V) VB_STD_VARIANTS(V, softmax_bwd)
+#define SOFTMAX_FAMILY_VARIANTS(V)                                                                                     \
+	SOFTMAX_FWD_VARIANTS(V)                                                                                        \
+	SOFTMAX_UNSTABLE_FWD_VARIANTS(V)                                                                               \
+	SOFTMAX_BWD_VARIANTS(V)
+VB_DECLARE_VARIANTS(SOFTMAX_FAMILY_VARIANTS)
+/* clang-format on */
 #endif

@@ -217,9 +217,8 @@ static double bytes_bias(const int64_t *n) { return 4.0 * (2 * n[M] * n[N] + n[N
 
 /* A layer's batch small enough for L1/L2, the seed's layer (100 units, 1000
  * examples), and one out of cache (2 x 32 MiB of float32). */
-#define ACT_COMMON .family = "activation", .dims = {"m", "n"}, .sizes = {{256, 64}, {1000, 100}, {4096, 2048}}
-#define ACT_VARIANTS(op)                                                                                               \
-	.variants = {VB_LOOP(op##_loop), VB_VEC(op##_vec), VB_CUDA_LOOP(op##_cuda_loop), VB_CUDA_VEC(op##_cuda_vec)}
+#define ACT_COMMON                                                                                                     \
+	.family = "activation", .dims = {"m", "n"}, .batch = "m", .sizes = {{256, 64}, {1000, 100}, {4096, 2048}}
 
 const vb_op bias_add = {
     .name = "bias_add",
@@ -231,7 +230,7 @@ const vb_op bias_add = {
     .bytes = bytes_bias,
     .oracle = bias_add_oracle,
     .exact_density = vb_exact_dense,
-    ACT_VARIANTS(bias_add),
+    .variants = {BIAS_ADD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(bias_add);
 
@@ -245,7 +244,7 @@ const vb_op bias_add_cm = {
     .bytes = bytes_bias,
     .oracle = bias_add_cm_oracle,
     .exact_density = vb_exact_dense,
-    ACT_VARIANTS(bias_add_cm),
+    .variants = {BIAS_ADD_CM_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(bias_add_cm);
 
@@ -259,7 +258,7 @@ const vb_op relu_fwd = {
     .flops = flops_1,
     .bytes = bytes_1in,
     .oracle = relu_fwd_oracle,
-    ACT_VARIANTS(relu_fwd),
+    .variants = {RELU_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(relu_fwd);
 
@@ -273,7 +272,7 @@ const vb_op relu_bwd = {
     .bytes = bytes_2in,
     .oracle = relu_bwd_oracle,
     .fwd = "relu_fwd",
-    ACT_VARIANTS(relu_bwd),
+    .variants = {RELU_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(relu_bwd);
 
@@ -288,7 +287,7 @@ const vb_op sigmoid_fwd = {
     .oracle = sigmoid_fwd_oracle,
     .mag = sigmoid_fwd_mag,
     .wide = VB_WIDE_STABLE,
-    ACT_VARIANTS(sigmoid_fwd),
+    .variants = {SIGMOID_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(sigmoid_fwd);
 
@@ -303,7 +302,7 @@ const vb_op sigmoid_bwd = {
     .oracle = sigmoid_bwd_oracle,
     .mag = sigmoid_bwd_mag,
     .fwd = "sigmoid_fwd",
-    ACT_VARIANTS(sigmoid_bwd),
+    .variants = {SIGMOID_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(sigmoid_bwd);
 
@@ -318,7 +317,7 @@ const vb_op tanh_fwd = {
     .oracle = tanh_fwd_oracle,
     .mag = tanh_fwd_mag,
     .wide = VB_WIDE_STABLE,
-    ACT_VARIANTS(tanh_fwd),
+    .variants = {TANH_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(tanh_fwd);
 
@@ -333,6 +332,6 @@ const vb_op tanh_bwd = {
     .oracle = tanh_bwd_oracle,
     .mag = tanh_bwd_mag,
     .fwd = "tanh_fwd",
-    ACT_VARIANTS(tanh_bwd),
+    .variants = {TANH_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(tanh_bwd);

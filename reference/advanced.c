@@ -133,6 +133,7 @@ const vb_op sparse_dense_fwd = {
     .summary = "Z = X W^T + b, W density_pm per mille nonzero; flops count the useful 2 m nnz(W) (loop and vec "
                "multiply the zeros too)",
     .dims = {"m", "d", "h", "density_pm"},
+    .batch = "m",
     /* A training-sized layer, and the largest one whose scalar loop stays near 0.5 s per call;
      * each at the densities of the sweep (the 100 here: 10%, for --dims without density_pm). */
     .sizes = {{128, 256, 128, 100}, {256, 784, 256, 100}, {512, 1024, 512, 100}},
@@ -143,12 +144,7 @@ const vb_op sparse_dense_fwd = {
     .oracle = dense_fwd_oracle,
     .depth = sparse_depth,
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_fwd_loop),
-                 VB_VEC(dense_fwd_vec),
-                 {.name = "loop_csr", .fn = sparse_dense_fwd_loop_csr, .dtype = VB_F32},
-                 {.name = "vec_csr", .fn = sparse_dense_fwd_vec_csr, .dtype = VB_F32},
-                 VB_CUDA_LOOP(dense_fwd_cuda_loop),
-                 VB_CUDA_VEC(dense_fwd_cuda_vec)},
+    .variants = {SPARSE_DENSE_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(sparse_dense_fwd);
 
@@ -158,16 +154,13 @@ const vb_op lowrank_fwd = {
     .seed = "advanced techniques",
     .summary = "Z = (X U^T) V^T, rank r; flops 2mr(d+h) of this order, V U first costs ~dh/(r(d+h)) x more",
     .dims = {"m", "d", "h", "r"},
+    .batch = "m",
     .sizes = {{256, 256, 256, 16}, {256, 784, 256, 32}, {2048, 1024, 1024, 32}},
     .tensors = {{"X", VB_IN, M, D}, {"U", VB_IN, R, D}, {"V", VB_IN, H, R}, {"Z", VB_OUT, M, H}},
     .flops = lowrank_flops,
     .bytes = lowrank_bytes,
     .oracle = lowrank_fwd_oracle,
     .depth = lowrank_depth,
-    .variants = {VB_LOOP(lowrank_fwd_loop),
-                 VB_VEC(lowrank_fwd_vec),
-                 {.name = "vec_merged", .fn = lowrank_fwd_vec_merged, .dtype = VB_F32},
-                 VB_CUDA_LOOP(lowrank_fwd_cuda_loop),
-                 VB_CUDA_VEC(lowrank_fwd_cuda_vec)},
+    .variants = {LOWRANK_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(lowrank_fwd);

@@ -217,6 +217,7 @@ const vb_op dense_fwd = {
     .seed = "001 forward propagation, row-major",
     .summary = "Z = X W^T + b",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_SIZES,
     .tensors = {{"X", VB_IN, M, D}, {"W", VB_IN, H, D}, {"b", VB_IN, VB_ONE, H}, {"Z", VB_OUT, M, H}},
     .flops = fwd_flops,
@@ -224,20 +225,7 @@ const vb_op dense_fwd = {
     .oracle = dense_fwd_oracle,
     .depth = fwd_depth,
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_fwd_loop),
-                 VB_VEC(dense_fwd_vec),
-                 {.name = "vec_openblas", .fn = dense_fwd_vec_openblas, .dtype = VB_F32},
-                 {.name = "vec_blis", .fn = dense_fwd_vec_blis, .dtype = VB_F32},
-                 {.name = "vec_dnnl", .fn = dense_fwd_vec_dnnl, .dtype = VB_F32},
-
-                 {.name = "vec_f64", .fn = dense_fwd_vec_f64, .dtype = VB_F64},
-                 VB_VEC_BF16(dense_fwd_vec_bf16),
-                 VB_VEC_BF16DP(dense_fwd_vec_bf16dp),
-                 VB_CUDA_LOOP(dense_fwd_cuda_loop),
-                 VB_CUDA_VEC(dense_fwd_cuda_vec),
-                 VB_CUDA_TF32(dense_fwd_cuda_tf32),
-                 VB_CUDA_FP16(dense_fwd_cuda_fp16),
-                 VB_CUDA_BF16(dense_fwd_cuda_bf16)},
+    .variants = {DENSE_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_fwd);
 
@@ -247,6 +235,7 @@ const vb_op dense_fwd_cm = {
     .seed = "001 forward propagation, column-major (Z = np.dot(W, X) + b)",
     .summary = "Z = W X + b",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_SIZES,
     .tensors = {{"W", VB_IN, H, D}, {"X", VB_IN, D, M}, {"b", VB_IN, H, VB_ONE}, {"Z", VB_OUT, H, M}},
     .flops = fwd_flops,
@@ -254,8 +243,7 @@ const vb_op dense_fwd_cm = {
     .oracle = dense_fwd_cm_oracle,
     .depth = fwd_depth,
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_fwd_cm_loop), VB_VEC(dense_fwd_cm_vec), VB_CUDA_LOOP(dense_fwd_cm_cuda_loop),
-                 VB_CUDA_VEC(dense_fwd_cm_cuda_vec)},
+    .variants = {DENSE_FWD_CM_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_fwd_cm);
 
@@ -265,6 +253,7 @@ const vb_op dense_bwd = {
     .seed = "001 backpropagation, row-major",
     .summary = "dW = dZ^T X, db = sum_i dZ, dX = dZ W",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_SIZES,
     .tensors = {{"X", VB_IN, M, D},
                 {"W", VB_IN, H, D},
@@ -278,17 +267,7 @@ const vb_op dense_bwd = {
     .depth = bwd_depth,
     .fwd = "dense_fwd",
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_bwd_loop),
-                 VB_VEC(dense_bwd_vec),
-                 {.name = "vec_openblas", .fn = dense_bwd_vec_openblas, .dtype = VB_F32},
-                 {.name = "vec_blis", .fn = dense_bwd_vec_blis, .dtype = VB_F32},
-                 {.name = "vec_dnnl", .fn = dense_bwd_vec_dnnl, .dtype = VB_F32},
-                 VB_VEC_BF16(dense_bwd_vec_bf16),
-                 VB_CUDA_LOOP(dense_bwd_cuda_loop),
-                 VB_CUDA_VEC(dense_bwd_cuda_vec),
-                 VB_CUDA_TF32(dense_bwd_cuda_tf32),
-                 VB_CUDA_FP16(dense_bwd_cuda_fp16),
-                 VB_CUDA_BF16(dense_bwd_cuda_bf16)},
+    .variants = {DENSE_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_bwd);
 
@@ -298,6 +277,7 @@ const vb_op dense_bwd_cm = {
     .seed = "001 backpropagation, column-major (dW = 1/m dZ X^T without the 1/m)",
     .summary = "dW = dZ X^T, db = sum_i dZ, dX = W^T dZ",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_SIZES,
     .tensors = {{"W", VB_IN, H, D},
                 {"X", VB_IN, D, M},
@@ -311,7 +291,6 @@ const vb_op dense_bwd_cm = {
     .depth = bwd_depth,
     .fwd = "dense_fwd_cm",
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_bwd_cm_loop), VB_VEC(dense_bwd_cm_vec), VB_CUDA_LOOP(dense_bwd_cm_cuda_loop),
-                 VB_CUDA_VEC(dense_bwd_cm_cuda_vec)},
+    .variants = {DENSE_BWD_CM_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_bwd_cm);

@@ -125,6 +125,7 @@ const vb_op dense_act_fwd = {
     .seed = "001 forward propagation: A = g(Z), Z = W X + b (row-major, g = ReLU)",
     .summary = "A = relu(X W^T + b)",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_ACT_SIZES,
     .tensors = {{"X", VB_IN, M, D}, {"W", VB_IN, H, D}, {"b", VB_IN, VB_ONE, H}, {"A", VB_OUT, M, H}},
     .flops = fwd_flops,
@@ -132,17 +133,7 @@ const vb_op dense_act_fwd = {
     .oracle = dense_act_fwd_oracle,
     .depth = fwd_depth,
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_act_fwd_loop),
-                 VB_VEC(dense_act_fwd_vec),
-                 {.name = "vec_openblas", .fn = dense_act_fwd_vec_openblas, .dtype = VB_F32},
-                 {.name = "vec_blis", .fn = dense_act_fwd_vec_blis, .dtype = VB_F32},
-                 {.name = "vec_dnnl", .fn = dense_act_fwd_vec_dnnl, .dtype = VB_F32},
-                 VB_VEC_BF16(dense_act_fwd_vec_bf16),
-                 VB_CUDA_LOOP(dense_act_fwd_cuda_loop),
-                 VB_CUDA_VEC(dense_act_fwd_cuda_vec),
-                 VB_CUDA_TF32(dense_act_fwd_cuda_tf32),
-                 VB_CUDA_FP16(dense_act_fwd_cuda_fp16),
-                 VB_CUDA_BF16(dense_act_fwd_cuda_bf16)},
+    .variants = {DENSE_ACT_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_act_fwd);
 
@@ -153,6 +144,7 @@ const vb_op dense_act_bwd = {
     .summary = "Delta = dA (.) [A > 0]; dW = Delta^T X, db = sum_i Delta, dX = Delta W "
                "(chained: Delta_prev = Delta W (.) relu'(Z_prev))",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = DENSE_ACT_SIZES,
     .tensors = {{"X", VB_IN, M, D},
                 {"W", VB_IN, H, D},
@@ -167,7 +159,6 @@ const vb_op dense_act_bwd = {
     .depth = bwd_depth,
     .fwd = "dense_act_fwd",
     .exact_density = vb_exact_dense,
-    .variants = {VB_LOOP(dense_act_bwd_loop), VB_VEC(dense_act_bwd_vec), VB_CUDA_LOOP(dense_act_bwd_cuda_loop),
-                 VB_CUDA_VEC(dense_act_bwd_cuda_vec)},
+    .variants = {DENSE_ACT_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dense_act_bwd);

@@ -8,7 +8,8 @@
  * of each gradient element's sum over the m examples: still m - 1 additions
  * (within the shards, then across the ranks), which the probabilistic bound's
  * sqrt(m) u sum|terms| covers in any order; the gradient rounded once before
- * the update is one more rounding of lr |dW|, within the step's bound. */
+ * the update is one more rounding of lr |dW|, within the step's bound.
+ * dp_cuda_vec does the same on GPUs with NCCL's sum (kernels/cuda/dp_nccl.cu). */
 #include <string.h>
 
 #include "dp.h"
@@ -32,9 +33,6 @@ static int variant_named(const vb_op *op, const char *name) {
 	return i;
 }
 
-#define DP_VARIANT(vname, f)                                                                                           \
-	{ .name = (vname), .fn = (f), .dtype = VB_F32, .distributed = 1 }
-
 const vb_op dp_mlp_train_step = {
     .name = "dp_mlp_train_step",
     .family = "dp",
@@ -42,6 +40,8 @@ const vb_op dp_mlp_train_step = {
     .summary = "mlp_train_step with the batch split over the ranks, gradients summed across them (loop: to rank 0; "
                "vec: one all-reduce; overlap: one per layer during backprop)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
+    .lr = MLP_LR,
     /* a communication-bound batch and a compute-bound one */
     .sizes = {{256, 784, 256, 128, 10}, {2048, 784, 256, 128, 10}},
     .tensors = {{"X", VB_IN, M, D, VB_FILL_PROB},
@@ -57,9 +57,7 @@ const vb_op dp_mlp_train_step = {
     .oracle = dp_oracle,
     .mag = dp_mag,
     /* loop, vec, cuda_*: mlp_train_step's, one process on the whole batch (not with several MPI ranks) */
-    .variants = {VB_LOOP(mlp_train_step_loop), VB_VEC(mlp_train_step_vec), VB_CUDA_LOOP(mlp_train_step_cuda_loop),
-                 VB_CUDA_VEC(mlp_train_step_cuda_vec), DP_VARIANT("dp_loop", mlp_dp_loop),
-                 DP_VARIANT("dp_vec", mlp_dp_vec), DP_VARIANT("dp_overlap", mlp_dp_overlap)},
+    .variants = {DP_MLP_TRAIN_STEP_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dp_mlp_train_step);
 
@@ -82,6 +80,7 @@ const vb_op dp_nn2_bwd = {
     .summary = "nn2_bwd with the batch split over the ranks, dTheta summed across them (loop: to rank 0; vec: one "
                "all-reduce; overlap: dTheta2's started before dTheta1 is computed)",
     .dims = {"m", "n", "h", "k"},
+    .batch = "m",
     /* the course's exercise: 5000 digits of 400 pixels (a 40 KB gradient: compute-bound) */
     .sizes = {{5000, 400, 25, 10}},
     .tensors = {{"X", VB_IN, NN2_M, NN2_N},
@@ -94,8 +93,6 @@ const vb_op dp_nn2_bwd = {
     .bytes = nn2_dp_bytes,
     .oracle = nn2_dp_oracle,
     .mag = nn2_dp_mag,
-    .variants = {VB_LOOP(nn2_loop), VB_VEC(nn2_bwd_vec), VB_CUDA_LOOP(nn2_bwd_cuda_loop), VB_CUDA_VEC(nn2_bwd_cuda_vec),
-                 DP_VARIANT("dp_loop", nn2_dp_loop), DP_VARIANT("dp_vec", nn2_dp_vec),
-                 DP_VARIANT("dp_overlap", nn2_dp_overlap)},
+    .variants = {DP_NN2_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(dp_nn2_bwd);

@@ -47,19 +47,13 @@ const vb_op layout_fwd = {
     .summary = "Z = X W^T + b, W given transposed (Wt d*h): strided in place, copied, or the BLAS transpose flag; "
                "X aligned or misaligned",
     .dims = {"m", "d", "h"},
+    .batch = "m",
     .sizes = {{256, 784, 256}, {512, 1024, 512}}, /* strided in place: 7 s per call at 1024^3 */
     .tensors = {{"X", VB_IN, M, D}, {"Wt", VB_IN, D, H}, {"b", VB_IN, VB_ONE, H}, {"Z", VB_OUT, M, H}},
     .flops = layout_flops,
     .bytes = layout_bytes,
     .oracle = layout_fwd_oracle,
     .depth = layout_depth,
-    .variants = {VB_LOOP(layout_fwd_loop),
-                 VB_VEC(layout_fwd_vec),
-                 {.name = "vec_strided", .fn = layout_fwd_vec_strided, .dtype = VB_F32},
-                 {.name = "vec_copy", .fn = layout_fwd_vec_copy, .dtype = VB_F32},
-                 {.name = "vec_aligned", .fn = layout_fwd_vec_aligned, .dtype = VB_F32},
-                 {.name = "vec_misaligned", .fn = layout_fwd_vec_misaligned, .dtype = VB_F32},
-                 VB_CUDA_LOOP(layout_fwd_cuda_loop),
-                 VB_CUDA_VEC(layout_fwd_cuda_vec)},
+    .variants = {LAYOUT_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(layout_fwd);

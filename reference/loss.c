@@ -303,9 +303,7 @@ static double grad_bytes(const int64_t *n) { return 4.0 * 3 * n[M] * n[N]; }
 
 /* The MNIST output layer (10 classes) on a training batch, 1000 examples
  * of 100 outputs, and 8192 of 1000 (2 x 32 MiB of inputs, out of cache). */
-#define LOSS_COMMON .family = "loss", .dims = {"m", "n"}, .sizes = {{256, 10}, {1000, 100}, {8192, 1000}}
-#define LOSS_VARIANTS(op)                                                                                              \
-	.variants = {VB_LOOP(op##_loop), VB_VEC(op##_vec), VB_CUDA_LOOP(op##_cuda_loop), VB_CUDA_VEC(op##_cuda_vec)}
+#define LOSS_COMMON .family = "loss", .dims = {"m", "n"}, .batch = "m", .sizes = {{256, 10}, {1000, 100}, {8192, 1000}}
 
 const vb_op mse_loss = {
     .name = "mse_loss",
@@ -319,7 +317,7 @@ const vb_op mse_loss = {
     .mag = mse_loss_mag,
     .exact_density = mse_loss_exact_density,
     .exact_roundings = 2,
-    LOSS_VARIANTS(mse_loss),
+    .variants = {MSE_LOSS_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mse_loss);
 
@@ -336,7 +334,7 @@ const vb_op mse_grad = {
     .fwd = "mse_loss",
     .exact_density = vb_exact_dense,
     .exact_roundings = 2,
-    LOSS_VARIANTS(mse_grad),
+    .variants = {MSE_GRAD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mse_grad);
 
@@ -351,7 +349,7 @@ const vb_op softmax_xent_loss = {
     .oracle = softmax_xent_loss_oracle,
     .mag = softmax_xent_loss_mag,
     .wide = VB_WIDE_STABLE,
-    LOSS_VARIANTS(softmax_xent_loss),
+    .variants = {SOFTMAX_XENT_LOSS_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(softmax_xent_loss);
 
@@ -367,7 +365,7 @@ const vb_op softmax_xent_grad = {
     .mag = softmax_xent_grad_mag,
     .fwd = "softmax_xent_loss",
     .wide = VB_WIDE_STABLE,
-    LOSS_VARIANTS(softmax_xent_grad),
+    .variants = {SOFTMAX_XENT_GRAD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(softmax_xent_grad);
 
@@ -381,7 +379,7 @@ const vb_op bce_loss = {
     .bytes = loss_bytes,
     .oracle = bce_loss_oracle,
     .mag = bce_loss_mag,
-    LOSS_VARIANTS(bce_loss),
+    .variants = {BCE_LOSS_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(bce_loss);
 
@@ -396,6 +394,6 @@ const vb_op bce_grad = {
     .oracle = bce_grad_oracle,
     .mag = bce_grad_mag,
     .fwd = "bce_loss",
-    LOSS_VARIANTS(bce_grad),
+    .variants = {BCE_GRAD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(bce_grad);

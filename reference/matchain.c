@@ -184,11 +184,7 @@ static double chain_bytes(int n, const int64_t *p) {
 	    .bytes = matchain##N##_bytes,                                                                              \
 	    .oracle = matchain##N##_oracle,                                                                            \
 	    .mag = matchain##N##_mag,                                                                                  \
-	    .variants = {VB_LOOP(matchain##N##_loop),                                                                  \
-	                 VB_VEC(matchain##N##_vec),                                                                    \
-	                 {.name = "vec_optimal", .fn = matchain##N##_vec_optimal, .dtype = VB_F32},                    \
-	                 VB_CUDA_LOOP(matchain##N##_fwd_cuda_loop),                                                    \
-	                 VB_CUDA_VEC(matchain##N##_fwd_cuda_vec)},                                                     \
+	    .variants = {MATCHAIN##N##_FWD_VARIANTS(VB_VARIANT_ROW)},                                                  \
 	};                                                                                                             \
 	VB_REGISTER_OP(matchain##N##_fwd)
 

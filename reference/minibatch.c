@@ -162,6 +162,8 @@ const vb_op linreg_sgd_epoch = {
     .seed = "advanced techniques: mini-batches",
     .summary = "per batch X_s (size bs <= b): theta <- theta - lr/bs X_s^T (X_s theta - y_s), lr = 0.01",
     .dims = {"m", "d", "b"},
+    .batch = "b",
+    .lr = LINREG_SGD_LR,
     .sizes = {{8192, 64, 1}, {8192, 64, 32}, {8192, 64, 512}, {8192, 64, 8192}},
     .tensors = {{"X", VB_IN, M, D},
                 {"y", VB_IN, M, VB_ONE},
@@ -171,7 +173,6 @@ const vb_op linreg_sgd_epoch = {
     .bytes = sgd_epoch_bytes,
     .oracle = linreg_sgd_epoch_oracle,
     .mag = linreg_sgd_epoch_mag,
-    .variants = {VB_LOOP(linreg_sgd_epoch_loop), VB_VEC(linreg_sgd_epoch_vec), VB_CUDA_LOOP(linreg_sgd_epoch_cuda_loop),
-                 VB_CUDA_VEC(linreg_sgd_epoch_cuda_vec)},
+    .variants = {LINREG_SGD_EPOCH_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(linreg_sgd_epoch);

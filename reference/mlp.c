@@ -465,14 +465,14 @@ const vb_op mlp_fwd = {
     .seed = "001 L-layer network: forward propagation and cost (softmax cross-entropy)",
     .summary = "L = 1/m sum_i -y_i . log softmax(W3 relu(W2 relu(W1 x_i + b1) + b2) + b3)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_IN), {"L", VB_OUT, VB_ONE, VB_ONE}},
     .flops = fwd_flops,
     .bytes = fwd_bytes,
     .oracle = mlp_fwd_oracle,
     .mag = mlp_fwd_mag,
-    .variants = {VB_LOOP(mlp_fwd_loop), VB_VEC(mlp_fwd_vec), VB_CUDA_LOOP(mlp_fwd_cuda_loop),
-                 VB_CUDA_VEC(mlp_fwd_cuda_vec)},
+    .variants = {MLP_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_fwd);
 
@@ -483,6 +483,7 @@ const vb_op mlp_bwd = {
     .summary = "dL/dW, dL/db of every layer (forward recomputed, then dZ3 = (P - Y)/m, "
                "dZ_prev = dZ W (.) [Z_prev > 0], dW = dZ^T A_prev, db = sum_i dZ)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_IN),
                 {"dW1", VB_OUT, H1, D},
@@ -496,11 +497,7 @@ const vb_op mlp_bwd = {
     .oracle = mlp_bwd_oracle,
     .mag = mlp_bwd_mag,
     .fwd = "mlp_fwd",
-    .variants = {VB_LOOP(mlp_bwd_loop),
-                 VB_VEC(mlp_bwd_vec),
-                 {.name = "vec_accum", .fn = mlp_bwd_vec_accum, .dtype = VB_F32},
-                 VB_CUDA_LOOP(mlp_bwd_cuda_loop),
-                 VB_CUDA_VEC(mlp_bwd_cuda_vec)},
+    .variants = {MLP_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_bwd);
 
@@ -510,26 +507,15 @@ const vb_op mlp_train_step = {
     .seed = "001 L-layer network: one gradient-descent update (minibatch SGD)",
     .summary = "W <- W - 0.01 dL/dW for W1, b1, W2, b2, W3, b3 (checked: the weights after one step)",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
+    .lr = MLP_LR,
     .sizes = MLP_SIZES,
     .tensors = {MLP_INPUTS(VB_INOUT)},
     .flops = step_flops,
     .bytes = step_bytes,
     .oracle = mlp_train_step_oracle,
     .mag = mlp_train_step_mag,
-    .variants = {VB_LOOP(mlp_train_step_loop),
-                 {.name = "loop_autovec", .fn = mlp_train_step_loop_autovec, .dtype = VB_F32},
-                 VB_VEC(mlp_train_step_vec),
-                 {.name = "vec_openblas", .fn = mlp_train_step_vec_openblas, .dtype = VB_F32},
-                 {.name = "vec_blis", .fn = mlp_train_step_vec_blis, .dtype = VB_F32},
-                 {.name = "vec_dnnl", .fn = mlp_train_step_vec_dnnl, .dtype = VB_F32},
-
-                 {.name = "vec_1t", .fn = mlp_train_step_vec_1t, .dtype = VB_F32},
-                 {.name = "vec_f64", .fn = mlp_train_step_vec_f64, .dtype = VB_F64},
-                 VB_CUDA_LOOP(mlp_train_step_cuda_loop),
-                 VB_CUDA_VEC(mlp_train_step_cuda_vec),
-                 VB_CUDA_TF32(mlp_train_step_cuda_tf32),
-                 VB_CUDA_FP16(mlp_train_step_cuda_fp16),
-                 VB_CUDA_BF16(mlp_train_step_cuda_bf16)},
+    .variants = {MLP_TRAIN_STEP_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_train_step);
 
@@ -553,7 +539,7 @@ VB_REGISTER_OP(mlp_train_step);
 enum { T_SCALE = T_OUT, T_GOOD };
 
 #define AMP_F16_INF 65520.0
-/* The checker's unit for every variant of the op (VB_AMP below): float32
+/* The checker's unit for every variant of the op (its AMP16 variant rows, kernels/mlp.h): float32
  * arithmetic plus three float16 storage roundings counted once. */
 #define AMP_U (0x1p-24 + 3 * 0x1p-11)
 
@@ -775,15 +761,6 @@ static void mlp_train_step_amp_loop(const vb_call *c) {
 	}
 }
 
-/* Every variant of the step: float32 storage of its tensors (master weights,
- * X, the scale state), float16 inside, float32 arithmetic; the checker's unit is
- * then u32 + 3 u16 = AMP_U. */
-#define VB_AMP(n, f, dev)                                                                                              \
-	{                                                                                                              \
-		.name = (n), .fn = (f), .dtype = VB_F32, .device = (dev), .unit_roundoff = 0x1p-24,                    \
-		.storage_roundings = 3, .storage_roundoff = 0x1p-11                                                    \
-	}
-
 const vb_op mlp_train_step_amp = {
     .name = "mlp_train_step_amp",
     .family = "mlp",
@@ -791,6 +768,8 @@ const vb_op mlp_train_step_amp = {
     .summary = "float16 forward/backward of S L, float32 master W <- W - 0.01 (dL/dW unscaled) unless a "
                "gradient overflows (then skip, S /= 2); S *= 2 after 2000 good steps",
     .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
+    .lr = MLP_LR,
     .sizes = MLP_SIZES,
     .tensors = {{"X", VB_IN, M, D, VB_FILL_PROB},
                 {"Y", VB_IN, M, K, VB_FILL_ONEHOT_ROW},
@@ -807,8 +786,6 @@ const vb_op mlp_train_step_amp = {
     .oracle = mlp_train_step_amp_oracle,
     .mag = mlp_train_step_amp_mag,
     .wide = VB_WIDE_STABLE, /* the wide set: a scale of 2^40, which must skip the step */
-    .variants = {VB_AMP("loop", mlp_train_step_amp_loop, VB_CPU), VB_AMP("vec", mlp_train_step_amp_vec_fp16, VB_CPU),
-                 VB_AMP("cuda_loop", mlp_train_step_amp_cuda_loop, VB_CUDA),
-                 VB_AMP("cuda_vec", mlp_train_step_amp_cuda_vec, VB_CUDA)},
+    .variants = {MLP_TRAIN_STEP_AMP_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_train_step_amp);

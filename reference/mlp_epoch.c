@@ -151,6 +151,8 @@ const vb_op mlp_sgd_epoch = {
     .seed = "advanced techniques: mini-batches (one epoch of the L-layer network)",
     .summary = "for each batch of b rows (the last one shorter): W <- W - 0.01 dL_batch/dW, every layer",
     .dims = {"m", "d", "h1", "h2", "k", "b"},
+    .batch = "b",
+    .lr = MLP_LR,
     .sizes = {{256, 784, 256, 128, 10, 16}},
     .sweep = {.dim = B, .values = {1, 4, 16, 64, 256, 1024, 4096}},
     .tensors = {EPOCH_INPUTS},
@@ -158,7 +160,6 @@ const vb_op mlp_sgd_epoch = {
     .bytes = epoch_bytes,
     .oracle = mlp_sgd_epoch_oracle,
     .mag = mlp_sgd_epoch_mag,
-    .variants = {VB_LOOP(mlp_sgd_epoch_loop), VB_VEC(mlp_sgd_epoch_vec), VB_CUDA_LOOP(mlp_sgd_epoch_cuda_loop),
-                 VB_CUDA_VEC(mlp_sgd_epoch_cuda_vec)},
+    .variants = {MLP_SGD_EPOCH_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_sgd_epoch);

@@ -339,6 +339,7 @@ const vb_op nn2_fwd = {
     .seed = "002 neural network: nnCostFunction (feedforward and cost)",
     .summary = "a2 = sigma(X Theta1^T), a3 = sigma(a2 Theta2^T); J = 1/m sum [-y log a3 - (1-y) log(1-a3)]",
     .dims = {"m", "n", "h", "k"},
+    .batch = "m",
     .sizes = NN2_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"Y", VB_IN, M, K, VB_FILL_ONEHOT_ROW},
@@ -349,8 +350,7 @@ const vb_op nn2_fwd = {
     .bytes = fwd_bytes,
     .oracle = nn2_fwd_oracle,
     .mag = nn2_fwd_mag,
-    .variants = {VB_LOOP(nn2_fwd_loop), VB_SEMI(nn2_fwd_semi), VB_VEC(nn2_fwd_vec), VB_CUDA_LOOP(nn2_fwd_cuda_loop),
-                 VB_CUDA_VEC(nn2_fwd_cuda_vec)},
+    .variants = {NN2_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(nn2_fwd);
 
@@ -361,6 +361,7 @@ const vb_op nn2_bwd = {
     .summary = "delta3 = a3 - Y, delta2 = (delta3 Theta2) (.) a2(1-a2); dTheta2 = delta3^T a2 / m, "
                "dTheta1 = delta2^T X / m (= dJ/dTheta of nn2_fwd)",
     .dims = {"m", "n", "h", "k"},
+    .batch = "m",
     .sizes = NN2_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"Y", VB_IN, M, K, VB_FILL_ONEHOT_ROW},
@@ -373,7 +374,6 @@ const vb_op nn2_bwd = {
     .oracle = nn2_bwd_oracle,
     .mag = nn2_bwd_mag,
     .fwd = "nn2_fwd",
-    .variants = {VB_LOOP(nn2_bwd_loop), VB_SEMI(nn2_bwd_semi), VB_VEC(nn2_bwd_vec), VB_CUDA_LOOP(nn2_bwd_cuda_loop),
-                 VB_CUDA_VEC(nn2_bwd_cuda_vec)},
+    .variants = {NN2_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(nn2_bwd);

@@ -267,6 +267,7 @@ const vb_op linreg_cost = {
     .seed = "002 linear regression: computeCost",
     .summary = "J = 1/(2m) sum_i (x_i theta - y_i)^2",
     .dims = {"m", "n"},
+    .batch = "m",
     .sizes = REGRESSION_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"y", VB_IN, M, VB_ONE},
@@ -276,8 +277,7 @@ const vb_op linreg_cost = {
     .bytes = cost_bytes,
     .oracle = linreg_cost_oracle,
     .mag = linreg_cost_mag,
-    .variants = {VB_LOOP(linreg_cost_loop), VB_SEMI(linreg_cost_semi), VB_VEC(linreg_cost_vec),
-                 VB_CUDA_LOOP(linreg_cost_cuda_loop), VB_CUDA_VEC(linreg_cost_cuda_vec)},
+    .variants = {LINREG_COST_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(linreg_cost);
 
@@ -287,6 +287,7 @@ const vb_op linreg_grad = {
     .seed = "002 linear regression: the gradient of gradientDescent",
     .summary = "dtheta = 1/m X^T (X theta - y)",
     .dims = {"m", "n"},
+    .batch = "m",
     .sizes = REGRESSION_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"y", VB_IN, M, VB_ONE},
@@ -297,8 +298,7 @@ const vb_op linreg_grad = {
     .oracle = linreg_grad_oracle,
     .mag = linreg_grad_mag,
     .fwd = "linreg_cost",
-    .variants = {VB_LOOP(linreg_grad_loop), VB_SEMI(linreg_grad_semi), VB_VEC(linreg_grad_vec),
-                 VB_CUDA_LOOP(linreg_grad_cuda_loop), VB_CUDA_VEC(linreg_grad_cuda_vec)},
+    .variants = {LINREG_GRAD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(linreg_grad);
 
@@ -308,6 +308,7 @@ const vb_op logreg_cost = {
     .seed = "002 logistic regression: costFunction (cost)",
     .summary = "J = 1/m sum_i [-y_i log h_i - (1 - y_i) log(1 - h_i)], h = sigma(X theta), y in (0, 1)",
     .dims = {"m", "n"},
+    .batch = "m",
     .sizes = REGRESSION_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"y", VB_IN, M, VB_ONE, VB_FILL_PROB},
@@ -317,8 +318,7 @@ const vb_op logreg_cost = {
     .bytes = cost_bytes,
     .oracle = logreg_cost_oracle,
     .mag = logreg_cost_mag,
-    .variants = {VB_LOOP(logreg_cost_loop), VB_SEMI(logreg_cost_semi), VB_VEC(logreg_cost_vec),
-                 VB_CUDA_LOOP(logreg_cost_cuda_loop), VB_CUDA_VEC(logreg_cost_cuda_vec)},
+    .variants = {LOGREG_COST_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(logreg_cost);
 
@@ -328,6 +328,7 @@ const vb_op logreg_grad = {
     .seed = "002 logistic regression: costFunction (gradient)",
     .summary = "dtheta = 1/m X^T (sigma(X theta) - y)",
     .dims = {"m", "n"},
+    .batch = "m",
     .sizes = REGRESSION_SIZES,
     .tensors = {{"X", VB_IN, M, N},
                 {"y", VB_IN, M, VB_ONE, VB_FILL_PROB},
@@ -338,7 +339,6 @@ const vb_op logreg_grad = {
     .oracle = logreg_grad_oracle,
     .mag = logreg_grad_mag,
     .fwd = "logreg_cost",
-    .variants = {VB_LOOP(logreg_grad_loop), VB_SEMI(logreg_grad_semi), VB_VEC(logreg_grad_vec),
-                 VB_CUDA_LOOP(logreg_grad_cuda_loop), VB_CUDA_VEC(logreg_grad_cuda_vec)},
+    .variants = {LOGREG_GRAD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(logreg_grad);

@@ -142,9 +142,8 @@ static double bwd_bytes(const int64_t *n) { return 4.0 * 3 * n[M] * n[N]; }
 
 /* The MNIST output layer (10 classes) on a training batch, 1000 examples
  * over 100 classes, and an ImageNet-sized one out of cache (2 x 32 MiB). */
-#define SOFTMAX_COMMON .family = "softmax", .dims = {"m", "n"}, .sizes = {{256, 10}, {1000, 100}, {8192, 1000}}
-#define SOFTMAX_VARIANTS(op)                                                                                           \
-	.variants = {VB_LOOP(op##_loop), VB_VEC(op##_vec), VB_CUDA_LOOP(op##_cuda_loop), VB_CUDA_VEC(op##_cuda_vec)}
+#define SOFTMAX_COMMON                                                                                                 \
+	.family = "softmax", .dims = {"m", "n"}, .batch = "m", .sizes = {{256, 10}, {1000, 100}, {8192, 1000}}
 
 const vb_op softmax_fwd = {
     .name = "softmax_fwd",
@@ -157,7 +156,7 @@ const vb_op softmax_fwd = {
     .oracle = softmax_fwd_oracle,
     .mag = softmax_fwd_mag,
     .wide = VB_WIDE_STABLE,
-    SOFTMAX_VARIANTS(softmax_fwd),
+    .variants = {SOFTMAX_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(softmax_fwd);
 
@@ -172,7 +171,7 @@ const vb_op softmax_unstable_fwd = {
     .oracle = softmax_fwd_oracle,
     .mag = softmax_fwd_mag,
     .wide = VB_WIDE_OVERFLOWS,
-    SOFTMAX_VARIANTS(softmax_unstable_fwd),
+    .variants = {SOFTMAX_UNSTABLE_FWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(softmax_unstable_fwd);
 
@@ -188,6 +187,6 @@ const vb_op softmax_bwd = {
     .mag = softmax_bwd_mag,
     .fwd = "softmax_fwd",
     .wide = VB_WIDE_STABLE,
-    SOFTMAX_VARIANTS(softmax_bwd),
+    .variants = {SOFTMAX_BWD_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(softmax_bwd);

@@ -8,6 +8,9 @@
 #
 # VB_FLUSH_L2=1 in the environment times every GPU iteration with a cold L2.
 # VB_SMOKE_CONFIGURE_ONLY=1 stops after configuring (tests/test_gpu_configure.sh).
+# Where mpirun and dp_cuda_vec (NCCL) are built, it ends with the data-parallel
+# step on min(VB_SMOKE_RANKS (default 2), GPUs) ranks, one GPU each; the
+# results land in BUILD_DIR/gpu_smoke_dp.json.
 # Exits non-zero at the first failure; the results land in BUILD_DIR/gpu_smoke.json.
 set -eu
 build=${1:-build-gpu}
@@ -44,4 +47,33 @@ echo "== ctest: the CUDA tests, and every variant (CUDA included) and gradient a
 (cd "$build" && ctest --output-on-failure -R 'cuda|check_odd')
 echo "== run: cuda_loop, cuda_vec and vec, first size of each op =="
 "$vb" run --quick --variant cuda_loop,cuda_vec,vec --out "$build/gpu_smoke.json" -- --benchmark_min_time=0.05
+
+# dp_cuda_vec: NCCL's all-reduce between ranks, one GPU per rank (NCCL refuses
+# two ranks of one communicator on one device): as many ranks as GPUs, at most
+# VB_SMOKE_RANKS. Outside mpirun it says why it is unavailable: "not built"
+# when this build has no NCCL variant.
+why=$("$vb" list --json | /usr/bin/python3 -c '
+import json, sys
+v = [v for op in json.load(sys.stdin) for v in op["variants"] if v["name"] == "dp_cuda_vec"]
+print(v[0].get("unavailable", "") if v else "not built: no dp_cuda_vec in this vecbench")')
+if ! command -v mpirun >/dev/null; then
+	echo "gpu_smoke: dp_cuda_vec skipped: no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
+elif [ "${why#not built}" != "$why" ]; then
+	echo "gpu_smoke: dp_cuda_vec skipped: $why"
+else
+	gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+	[ "$gpus" -ge 1 ] || gpus=1
+	np=${VB_SMOKE_RANKS:-2}
+	[ "$np" -le "$gpus" ] || np=$gpus
+	mpirun="mpirun --oversubscribe --allow-run-as-root -x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1 -np $np"
+	echo "== dp_cuda_vec: NCCL all-reduce on $np rank(s), one GPU each ($gpus GPU(s)) =="
+	$mpirun "$vb" check --op '^dp_' --variant dp_vec,dp_cuda_vec | tee "$build/gpu_smoke_dp.txt"
+	ok=$(grep -c ' dp_cuda_vec  *ok ' "$build/gpu_smoke_dp.txt" || true)
+	all=$(grep -c ' dp_cuda_vec ' "$build/gpu_smoke_dp.txt" || true)
+	[ "$ok" -ge 1 ] && [ "$ok" = "$all" ] || {
+		echo "gpu_smoke: dp_cuda_vec did not pass every check ($ok of $all lines ok)" >&2
+		exit 1
+	}
+	$mpirun "$vb" run --quick --op '^dp_' --variant dp_vec,dp_cuda_vec --out "$build/gpu_smoke_dp.json"
+fi
 echo "gpu_smoke: ok ($build/gpu_smoke.json)"

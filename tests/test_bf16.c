@@ -181,7 +181,7 @@ static void fwd_bias_only(const vb_call *c) {
 /* Checks fn as a bf16 variant of base; should_pass < 0: report only. */
 static double expect(const vb_op *base, vb_fn fn, const char *label, int should_pass, const int64_t *dim,
                      uint64_t seed) {
-	vb_variant v = VB_VEC_BF16(fn); /* the descriptor's bound: float32 math, bf16 storage */
+	vb_variant v = VB_ROW_BF16("vec_bf16", fn); /* the descriptor's bound: float32 math, bf16 storage */
 	v.name = label;
 	vb_check_result res;
 	if (check_variant(base, v, dim, seed, &res) != 0) {

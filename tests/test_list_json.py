@@ -17,6 +17,10 @@ for op in ops:
         assert s["flops"] > 0 and s["bytes"] > 0, f"{op['name']}: flops and bytes"
     for v in op["variants"]:
         assert v["available"] or v["unavailable"], f"{op['name']}/{v['name']}: says why unavailable"
+    # The descriptor's batch dim is one of its dims; a step that updates weights names its learning rate.
+    assert "batch" not in op or op["batch"] in op["dims"], f"{op['name']}: batch {op.get('batch')} is a dim"
+    updates = any(t["dir"] == "inout" for t in op["tensors"]) or "train_step" in op["name"] or "epoch" in op["name"]
+    assert ("lr" in op) == updates, f"{op['name']}: learning rate {op.get('lr')} (updates weights: {updates})"
     if "grad_of" in op:
         assert op["grad_of"] in names, f"{op['name']}: forward op exists"
 for required in ("dense_fwd", "dense_fwd_cm", "dense_bwd", "dense_bwd_cm"):

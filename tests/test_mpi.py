@@ -2,7 +2,9 @@
 into one results JSON on rank 0; and the ways a job goes wrong end with one
 line from rank 0 and a non-zero exit, without hanging: a rank killed in the
 middle of a step, ranks given different command lines, a batch smaller than
-the world. Skipped (77) when vecbench was built without MPI.
+the world. dp_cuda_vec (NCCL, one GPU per rank) runs only where each rank has
+a device: elsewhere it is listed unavailable with the reason, and the CPU
+variants still run beside it. Skipped (77) when vecbench was built without MPI.
 usage: test_mpi.py VECBENCH MPI_BUILT(ON|OFF)"""
 import json
 import os
@@ -55,15 +57,53 @@ def vecbench_lines(stderr):
     return [l for l in stderr.splitlines() if l.startswith("vecbench:") and "warning" not in l]
 
 
+# dp_cuda_vec (NCCL): built with CUDA and MPI; it runs only where every rank
+# has a GPU of its own, so here, without one, it is unavailable with the reason.
+listing = json.loads(subprocess.run([vb, "list", "--json"], capture_output=True, text=True, env=env).stdout)
+variants_of = {op["name"]: {v["name"]: v for v in op["variants"]} for op in listing}
+nccl = variants_of["dp_mlp_train_step"]["dp_cuda_vec"]
+gpu = variants_of["mlp_train_step"]["cuda_vec"]["available"]
+nccl_built = not nccl.get("unavailable", "").startswith("not built")
+if not nccl_built:
+    assert "CUDA" in nccl["unavailable"] or "MPI" in nccl["unavailable"] or "NCCL" in nccl["unavailable"], nccl
+
 # Not launched by mpirun: listed unavailable with the reason.
 r = subprocess.run([vb, "check", "--op", "^dp_", "--dims", DIMS], capture_output=True, text=True, env=env)
-assert r.returncode == 0 and r.stdout.count("not launched by mpirun") == 6, r.stdout
+assert r.returncode == 0 and r.stdout.count("not launched by mpirun") == (8 if nccl_built else 6), r.stdout
+
+
+def cuda_lines(stdout):
+    return [l for l in stdout.splitlines() if " dp_cuda_vec " in l]
 
 # Three ranks: shards of 13, 12 and 12 examples; and more ranks than examples
 # in `check` (a rank with an empty shard adds nothing; `run` refuses it).
 for dims in (DIMS, "m=2,d=5,h1=4,h2=3,k=2,n=5,h=3"):
     r, _ = mpirun(3, ["check", "--op", "^dp_", "--dims", dims])
     assert r.returncode == 0 and "check: 6 passed, 0 failed" in r.stdout, r.returncode
+
+# Two ranks without a GPU each: dp_cuda_vec skipped with the reason, the others pass.
+if not gpu:
+    r, _ = mpirun(2, ["check", "--op", "^dp_", "--dims", DIMS])
+    lines = cuda_lines(r.stdout)
+    assert r.returncode == 0 and "check: 6 passed, 0 failed" in r.stdout, r.returncode
+    assert len(lines) == 2 and all(" skip " in l for l in lines), lines
+    want = "no CUDA device" if nccl_built else nccl["unavailable"]
+    assert all(want in l for l in lines), (want, lines)
+    if nccl_built:
+        # NCCL's own reasons, on a device simulated by the bridge's fault injection
+        # (the variant is then runnable as far as the device goes): the library
+        # that cannot be loaded, and more ranks on the host than devices.
+        inject = {"VB_CUDA_INJECT_FAULT": "dp_mlp_train_step/dp_cuda_vec"}
+        r, _ = mpirun(2, ["check", "--op", "^dp_mlp", "--dims", "m=5,d=4,h1=3,h2=3,k=2"],
+                      dict(inject, VB_NCCL_LIBRARY="/nonexistent/libnccl.so.2"))
+        lines = cuda_lines(r.stdout)
+        assert r.returncode == 0 and len(lines) == 1 and "cannot load NCCL" in lines[0], lines
+        assert "/nonexistent/libnccl.so.2" in lines[0] and "nvidia-nccl-cu13" in lines[0], lines
+        r, _ = mpirun(2, ["check", "--op", "^dp_mlp", "--dims", "m=5,d=4,h1=3,h2=3,k=2"], inject)
+        lines = cuda_lines(r.stdout)
+        assert r.returncode == 0 and len(lines) == 1, lines
+        # where this machine has no libnccl at all, the loader's reason instead
+        assert "2 ranks on this host but 0 CUDA devices" in lines[0] or "cannot load NCCL" in lines[0], lines
 
 with tempfile.TemporaryDirectory() as d:
     out = os.path.join(d, "r.json")
@@ -88,8 +128,9 @@ with tempfile.TemporaryDirectory() as d:
         # slowest rank's step: never shorter than its computing part
         assert b["real_time"] * {"us": 1, "ms": 1e3, "ns": 1e-3}[b["time_unit"]] >= 0.99 * b["step_compute_us"], b
         assert b["comm_bytes_per_step"] == 2 * (2 - 1) * 4 * p, (b["comm_bytes_per_step"], p)
-    # loop and vec are one process: not run with 2 ranks
-    assert variants == {(o, v) for o in params for v in ("dp_loop", "dp_vec", "dp_overlap")}, variants
+    # loop and vec are one process: not run with 2 ranks; dp_cuda_vec only with a GPU per rank
+    cpu_dp = {(o, v) for o in params for v in ("dp_loop", "dp_vec", "dp_overlap")}
+    assert variants - {(o, "dp_cuda_vec") for o in params} == cpu_dp and (gpu or variants == cpu_dp), variants
 
     # The scaling table from JSON alone: the same results filed as a 1-rank run
     # twice as slow per step give a strong-scaling efficiency of 2 / 2 = 1.

@@ -90,7 +90,7 @@ def mlp_train_step(t, d):
     names = ("W1", "b1", "W2", "b2", "W3", "b3")
     p = {k: t["in_" + k].clone().requires_grad_(True) for k in names}
     mlp_loss({**p, "X": t["X"], "Y": t["Y"]}, d).backward()
-    return {k: p[k] - 0.01 * p[k].grad for k in names}
+    return {k: p[k] - d["lr"] * p[k].grad for k in names}
 
 
 def mlp_train_step_amp(t, d):
@@ -126,7 +126,7 @@ def mlp_sgd_epoch(t, d):
         batch = {"X": t["X"][s:s + d["b"]], "Y": t["Y"][s:s + d["b"]]}
         q = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
         mlp_loss({**q, **batch}, {"m": len(batch["X"])}).backward()
-        p = {k: q[k] - 0.01 * q[k].grad for k in names}
+        p = {k: q[k] - d["lr"] * q[k].grad for k in names}
     return p
 
 
@@ -134,7 +134,7 @@ def linreg_sgd_epoch(t, d):
     X, y, theta = t["X"], t["y"].reshape(-1), t["theta0"].reshape(-1)
     for s in range(0, d["m"], d["b"]):
         Xs, ys = X[s:s + d["b"]], y[s:s + d["b"]]
-        theta = theta - 0.01 / len(ys) * Xs.T @ (Xs @ theta - ys)
+        theta = theta - d["lr"] / len(ys) * Xs.T @ (Xs @ theta - ys)
     return {"theta": theta}
 
 
@@ -180,8 +180,8 @@ def expected(op, ops, t, dims):
     name = op["name"]
     if name in ALIASES:
         return expected(ops[ALIASES[name]], ops, t, dims)
-    if name in CUSTOM:
-        return CUSTOM[name](t, dims)
+    if name in CUSTOM:  # a training op's learning rate from its descriptor
+        return CUSTOM[name](t, {**dims, "lr": op.get("lr")})
     if name in FWD:
         return FWD[name]({k: v for k, v in t.items()}, dims)
     fwd = ops[op["grad_of"]]

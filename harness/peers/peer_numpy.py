@@ -8,8 +8,6 @@ dims and returns the call that is timed; the call returns the outputs by name.
 np = None
 _blas_threads = None  # sets the BLAS thread count (threadpoolctl, else OpenBLAS by ctypes)
 
-MLP_LR = 0.01  # reference/mlp.c
-LINREG_SGD_LR = 0.01  # reference/minibatch.c
 
 
 def init():
@@ -195,7 +193,7 @@ def mlp_train_step(t, d):
     def call():
         g = _mlp_grads(t, d["m"])
         for k in ("W1", "b1", "W2", "b2", "W3", "b3"):
-            t[k] -= _f32(MLP_LR) * g["d" + k]
+            t[k] -= _f32(d["lr"]) * g["d" + k]
         return t
     return call
 
@@ -262,7 +260,7 @@ def linreg_sgd_epoch(t, d):
         theta = theta0.copy()
         for s in range(0, m, b):
             Xs, ys = X[s:s + b], y[s:s + b]
-            theta -= _f32(LINREG_SGD_LR / Xs.shape[0]) * np.dot(Xs.T, np.dot(Xs, theta) - ys)
+            theta -= _f32(d["lr"] / Xs.shape[0]) * np.dot(Xs.T, np.dot(Xs, theta) - ys)
         return {"theta": theta}
     return call
 

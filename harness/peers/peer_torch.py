@@ -17,10 +17,6 @@ nn2_bwd, the training step). Where the op takes a forward output instead of its 
 torch = None
 F = None
 
-# The learning rates of reference/mlp.c (MLP_LR) and reference/minibatch.c
-# (LINREG_SGD_LR).
-MLP_LR = 0.01
-LINREG_SGD_LR = 0.01
 
 
 def init():
@@ -231,7 +227,7 @@ def mlp_bwd(t, d):
 
 def mlp_train_step(t, d):
     p = {k: t[k].requires_grad_(True) for k in MLP_PARAMS}
-    opt = torch.optim.SGD(list(p.values()), lr=MLP_LR)
+    opt = torch.optim.SGD(list(p.values()), lr=d["lr"])
     X, Y = t["X"], t["Y"]
 
     def call():
@@ -292,7 +288,7 @@ def linreg_sgd_epoch(t, d):
             theta = theta0.clone()
             for s in range(0, m, b):
                 Xs, ys = X[s:s + b], y[s:s + b]
-                theta.sub_(Xs.t().mm(Xs.mm(theta) - ys), alpha=LINREG_SGD_LR / Xs.shape[0])
+                theta.sub_(Xs.t().mm(Xs.mm(theta) - ys), alpha=d["lr"] / Xs.shape[0])
             return {"theta": theta}
     return call
 

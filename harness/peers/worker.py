@@ -13,8 +13,9 @@ blobs its "tensors" announce.
 
     {"cmd": "hello"}                 which peers can run here, or why not; the
                                      versions of those that ran
-    {"cmd": "load", "peer", "op", "dims", "tensors", "tune"}
-                                     the op's inputs; with "tune", warm-up calls
+    {"cmd": "load", "peer", "op", "dims", "lr", "tensors", "tune"}
+                                     the op's inputs (and a training op's learning
+                                     rate, given to the peer with the dims); with "tune", warm-up calls
                                      and the best of 1 or 2 threads (kept)
     {"cmd": "call"}                  one call on the loaded inputs; replies with
                                      every output (and in/out tensor) as .npy
@@ -123,7 +124,7 @@ class Worker:
             t[spec["name"]] = np.load(io.BytesIO(blob), allow_pickle=False)
         self.outputs = [o["name"] for o in req["outputs"]]
         self.shapes = {o["name"]: tuple(o["shape"]) for o in req["outputs"]}
-        self.case = (peer, op, t, req["dims"])
+        self.case = (peer, op, t, {**req["dims"], **({"lr": req["lr"]} if "lr" in req else {})})
         self.fn = None
         reply = {"ok": True}
         if req.get("tune"):

@@ -119,7 +119,7 @@ void mlp_amp_scaled_gradients(const vb_call *c, float *G[6]) {
 		f16_round(G[l], G[l], n[l]);
 }
 
-void mlp_train_step_amp_vec_fp16(const vb_call *c) {
+void mlp_train_step_amp_vec(const vb_call *c) {
 	int64_t d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
 	int64_t n[6] = {h1 * d, h1, h2 * h1, h2, k * h2, k};
 	float *scale = c->t[T_SCALE], *good = c->t[T_GOOD], S = scale[0], *G[6];

@@ -244,6 +244,7 @@ template <class T> struct batch_net {
 	const T *X, *Y;
 	T *W[3], *b[3]; /* written only by the step */
 	int64_t m, d, h1, h2, k;
+	float m_total;   /* the mean's divisor: m, or the whole batch's for a shard (data parallel) */
 	T *A1, *A2, *Z3; /* scratch: activations and logits */
 };
 
@@ -256,6 +257,7 @@ template <class T> static batch_net<T> batch_net_of(const vb_call *c) {
 		n.b[l] = (T *)c->t[T_B1 + 2 * l];
 	}
 	n.m = c->dim[M], n.d = c->dim[D], n.h1 = c->dim[H1], n.h2 = c->dim[H2], n.k = c->dim[K];
+	n.m_total = (float)n.m;
 	n.A1 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(n.m * n.h1));
 	n.A2 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(n.m * n.h2));
 	n.Z3 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(n.m * n.k));
@@ -308,8 +310,8 @@ template <class T>
 static void batch_backward(const vb_call *c, vb_gemm_prec p, const batch_net<T> &n, T *const *g,
                            float loss_scale = 1.0f) {
 	int64_t m = n.m;
-	T *dZ3 = n.Z3; /* overwritten in place: dZ3 = (P - Y) / (m / loss_scale) */
-	xent_rows<T><<<vb_blocks(m * 32), VB_THREADS>>>(dZ3, n.Y, m, n.k, (float)m / loss_scale, nullptr);
+	T *dZ3 = n.Z3; /* overwritten in place: dZ3 = (P - Y) / (m_total / loss_scale) */
+	xent_rows<T><<<vb_blocks(m * 32), VB_THREADS>>>(dZ3, n.Y, m, n.k, n.m_total / loss_scale, nullptr);
 	VB_LAUNCH_CHECK();
 	T *dZ2 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(m * n.h2));
 	T *dZ1 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(m * n.h1));
@@ -336,6 +338,13 @@ VB_CUBLAS_VARIANT(mlp_bwd_cuda_vec) {
 	float *g[6];
 	for (int l = 0; l < 6; l++)
 		g[l] = (float *)c->t[T_OUT + l];
+	batch_backward(c, VB_GEMM_F32, n, g);
+}
+
+void vb_mlp_cuda_shard_grad(const vb_call *c, int64_t m_total, float *const g[6]) {
+	batch_net<float> n = batch_net_of<float>(c);
+	n.m_total = (float)m_total;
+	batch_forward(c, VB_GEMM_F32, n);
 	batch_backward(c, VB_GEMM_F32, n, g);
 }
 
@@ -436,6 +445,7 @@ VB_CUBLAS_VARIANT(mlp_train_step_amp_cuda_vec) {
 	param_sizes(c, n);
 	batch_net<__half> net;
 	net.m = c->dim[M], net.d = c->dim[D], net.h1 = c->dim[H1], net.h2 = c->dim[H2], net.k = c->dim[K];
+	net.m_total = (float)net.m;
 	net.X = amp_half_copy(c, c->t[T_X], net.m * net.d);
 	net.Y = amp_half_copy(c, c->t[T_Y], net.m * net.k);
 	for (int l = 0; l < 3; l++) {

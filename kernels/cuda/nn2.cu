@@ -147,7 +147,7 @@ VB_CUBLAS_VARIANT(nn2_fwd_cuda_vec) {
 	vb_sum(c, m * k, logistic_term{Z3, (const float *)c->t[T_Y]}, 1.0f, (float)m, (float *)c->t[T_OUT]);
 }
 
-VB_CUBLAS_VARIANT(nn2_bwd_cuda_vec) {
+void vb_nn2_cuda_shard_grad(const vb_call *c, int64_t m_total, float *dtheta1, float *dtheta2) {
 	int64_t m = c->dim[M], n = c->dim[N], h = c->dim[H], k = c->dim[K];
 	float *A2, *D3;
 	batch_forward(c, &A2, &D3);
@@ -155,7 +155,11 @@ VB_CUBLAS_VARIANT(nn2_bwd_cuda_vec) {
 	float *D2 = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)(m * h));
 	vb_gemm_rm(c, VB_GEMM_F32, false, false, m, h, k, 1.0f, D3, k, c->t[T_THETA2], h, 0.0f, D2, h);
 	vb_map2(false, m, h, D2, A2, D2, sigmoid_grad_f()); /* delta3 Theta2 -> delta2 */
-	float inv_m = 1.0f / (float)m;
-	vb_gemm_rm(c, VB_GEMM_F32, true, false, k, h, m, inv_m, D3, k, A2, h, 0.0f, c->t[T_OUT + 1], h);
-	vb_gemm_rm(c, VB_GEMM_F32, true, false, h, n, m, inv_m, D2, h, c->t[T_X], n, 0.0f, c->t[T_OUT], n);
+	float inv_m = 1.0f / (float)m_total;
+	vb_gemm_rm(c, VB_GEMM_F32, true, false, k, h, m, inv_m, D3, k, A2, h, 0.0f, dtheta2, h);
+	vb_gemm_rm(c, VB_GEMM_F32, true, false, h, n, m, inv_m, D2, h, c->t[T_X], n, 0.0f, dtheta1, n);
+}
+
+VB_CUBLAS_VARIANT(nn2_bwd_cuda_vec) {
+	vb_nn2_cuda_shard_grad(c, c->dim[M], (float *)c->t[T_OUT], (float *)c->t[T_OUT + 1]);
 }

@@ -67,6 +67,20 @@ struct vb_cuda_scratch_mark {
 vb_cuda_scratch_mark vb_cuda_scratch_save(const vb_call *c);
 void vb_cuda_scratch_release(const vb_call *c, vb_cuda_scratch_mark m);
 
+/* A distributed variant (kernels/cuda/dp_nccl.cu) marks the end of its
+ * computing part on the stream: the bridge times compute to the mark and
+ * communication (and the update) after it. */
+void vb_cuda_mark_compute(const vb_call *c);
+
+/* The data-parallel step's computing part (kernels/cuda/dp_nccl.cu): c is a
+ * shard of the batch (its dims and device tensors), its gradient summed over
+ * the shard and divided by the whole batch's m_total, so the ranks' sum is
+ * the batch's mean gradient. The MLP's six gradients (dW1, db1, .., db3) in
+ * tensor order; nn2's dTheta1 and dTheta2. The cuda_vec kernels of
+ * mlp_train_step and nn2_bwd (kernels/cuda/mlp.cu, nn2.cu). */
+void vb_mlp_cuda_shard_grad(const vb_call *c, int64_t m_total, float *const g[6]);
+void vb_nn2_cuda_shard_grad(const vb_call *c, int64_t m_total, float *dtheta1, float *dtheta2);
+
 /* The cuBLAS handle shared by all variants (default stream, default math,
  * its workspace counted in gpu_peak_bytes of the variants that use it).
  * Only for variants declared with VB_CUBLAS_VARIANT. */
