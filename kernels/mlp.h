@@ -9,6 +9,23 @@
 /* The SGD step's learning rate: W <- W - MLP_LR * dL/dW, L the batch mean loss. */
 #define MLP_LR 0.01
 
+/* The float16 step with loss scaling: float32 storage of its tensors, float16
+ * copies inside, float32 arithmetic; the checker's unit u32 + 3 u16. */
+#define VB_AMP16_FIELDS .dtype = VB_F32, .unit_roundoff = 0x1p-24, .storage_roundings = 3, .storage_roundoff = 0x1p-11
+#define VB_DECL_AMP16_REF VB_DECL_REF
+#define VB_DECL_AMP16 VB_DECL_CPU
+#define VB_DECL_CUDA_AMP16 VB_DECL_WEAK
+#define VB_ROW_AMP16(n, f)                                                                                             \
+	{ .name = (n), .fn = (f), VB_AMP16_FIELDS }
+#define VB_ROW_AMP16_REF VB_ROW_AMP16
+#define VB_ROW_CUDA_AMP16(n, f)                                                                                        \
+	{ .name = (n), .fn = (f), VB_AMP16_FIELDS, .device = VB_CUDA }
+/* mlp_train_step_amp's vec in two halves: G[l] (scratch, float32 holding
+ * float16 values) = the gradients of the scaled loss S L for W1, b1, ...,
+ * b3; the second half unscales, checks and updates (tests/test_amp.c plants
+ * wrong second halves). */
+void mlp_amp_scaled_gradients(const vb_call *c, float *G[6]);
+
 void mlp_train_step_loop(const vb_call *c); /* reference/mlp_step.inc; also per batch of mlp_sgd_epoch */
 
 /* Variant lists (harness/vb.h).
@@ -33,10 +50,18 @@ void mlp_train_step_loop(const vb_call *c); /* reference/mlp_step.inc; also per 
 	V(mlp_train_step, cuda_loop, CUDA)                                                                             \
 	V(mlp_train_step, cuda_vec, CUDA)                                                                              \
 	VB_CUDA_PRECISION_VARIANTS(V, mlp_train_step)
+/* mlp_train_step_amp: every variant is the float16 step (float32 master
+ * weights and storage of the tensors, float16 inside: AMP16 rows). */
+#define MLP_TRAIN_STEP_AMP_VARIANTS(V)                                                                                 \
+	V(mlp_train_step_amp, loop, AMP16_REF)                                                                         \
+	V(mlp_train_step_amp, vec, AMP16)                                                                              \
+	V(mlp_train_step_amp, cuda_loop, CUDA_AMP16)                                                                   \
+	V(mlp_train_step_amp, cuda_vec, CUDA_AMP16)
 #define MLP_VARIANTS(V)                                                                                                \
 	MLP_FWD_VARIANTS(V)                                                                                            \
 	MLP_BWD_VARIANTS(V)                                                                                            \
-	MLP_TRAIN_STEP_VARIANTS(V)
+	MLP_TRAIN_STEP_VARIANTS(V)                                                                                     \
+	MLP_TRAIN_STEP_AMP_VARIANTS(V)
 VB_DECLARE_VARIANTS(MLP_VARIANTS)
 /* clang-format on */
 #endif

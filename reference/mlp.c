@@ -38,6 +38,7 @@ static void mlp_bwd_loop(const vb_call *c) {
 typedef struct {
 	double *Z1, *A1, *Z2, *A2, *P; /* P: softmax of Z3 */
 	double L;
+	double act_max; /* the largest of A1, A2 and |Z3|: what a float16 forward stores */
 } oracle_cache;
 
 /* Z = A_prev W^T + b, A = relu(Z) when relu, one loop per index. */
@@ -64,6 +65,13 @@ static oracle_cache oracle_forward(const vb_call *c) {
 	oracle_layer(m, d, h1, c->t[T_X], c->t[T_W1], c->t[T_B1], f.Z1, f.A1);
 	oracle_layer(m, h1, h2, f.A1, c->t[T_W2], c->t[T_B2], f.Z2, f.A2);
 	oracle_layer(m, h2, k, f.A2, c->t[T_W3], c->t[T_B3], f.P, NULL);
+	f.act_max = 0;
+	for (int64_t i = 0; i < m * h1; i++)
+		f.act_max = fmax(f.act_max, f.A1[i]);
+	for (int64_t i = 0; i < m * h2; i++)
+		f.act_max = fmax(f.act_max, f.A2[i]);
+	for (int64_t i = 0; i < m * k; i++)
+		f.act_max = fmax(f.act_max, fabs(f.P[i]));
 	f.L = 0;
 	for (int64_t i = 0; i < m; i++) {
 		double *z = f.P + i * k, zmax = z[0], sum = 0;
@@ -105,8 +113,16 @@ static void oracle_layer_back(int64_t m, int64_t in, int64_t out, const double *
 	}
 }
 
-/* g = {dW1, db1, dW2, db2, dW3, db3} of the mean loss. */
-static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *const g[6]) {
+static double max_abs(const double *a, int64_t n) {
+	double r = 0;
+	for (int64_t i = 0; i < n; i++)
+		r = fmax(r, fabs(a[i]));
+	return r;
+}
+
+/* g = {dW1, db1, dW2, db2, dW3, db3} of the mean loss; *dz_max (unless
+ * NULL) the largest |dZ| of the three layers, what a float16 backward stores. */
+static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *const g[6], double *dz_max) {
 	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
 	const double *Y = c->t[T_Y];
 	double *dZ3 = vb_scratch(c, sizeof(double) * (size_t)(m * k));
@@ -121,6 +137,7 @@ static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *con
 	for (int64_t i = 0; i < m * h1; i++)
 		dZ1[i] = f->Z1[i] > 0 ? dZ1[i] : 0;
 	oracle_layer_back(m, d, h1, dZ1, c->t[T_X], c->t[T_W1], g[0], g[1], NULL);
+	if (dz_max) *dz_max = fmax(max_abs(dZ3, m * k), fmax(max_abs(dZ2, m * h2), max_abs(dZ1, m * h1)));
 }
 
 static void param_sizes(const int64_t *dim, int64_t n[6]) {
@@ -137,7 +154,7 @@ static void mlp_bwd_oracle(const vb_call *c) {
 	double *g[6];
 	for (int l = 0; l < 6; l++)
 		g[l] = c->t[T_OUT + l];
-	oracle_gradient(c, &f, g);
+	oracle_gradient(c, &f, g, NULL);
 }
 
 static void mlp_train_step_oracle(const vb_call *c) {
@@ -147,7 +164,7 @@ static void mlp_train_step_oracle(const vb_call *c) {
 	double *g[6];
 	for (int l = 0; l < 6; l++)
 		g[l] = vb_scratch(c, sizeof(double) * (size_t)n[l]);
-	oracle_gradient(c, &f, g);
+	oracle_gradient(c, &f, g, NULL);
 	for (int l = 0; l < 6; l++) {
 		double *w = c->t[T_W1 + l];
 		for (int64_t j = 0; j < n[l]; j++)
@@ -501,3 +518,274 @@ const vb_op mlp_train_step = {
     .variants = {MLP_TRAIN_STEP_VARIANTS(VB_VARIANT_ROW)},
 };
 VB_REGISTER_OP(mlp_train_step);
+
+/* ---- mixed precision: the float16 step with dynamic loss scaling ----
+ * mlp_train_step_amp is mixed-precision training as torch.cuda.amp does it:
+ * float32 master weights; a float16 copy of the weights and of X for the
+ * forward and backward passes, float32 arithmetic, every activation and
+ * gradient the passes hand on stored in float16 (A1, A2, Z3; dZ3, dZ2, dZ1;
+ * dW, db), softmax and the loss in float32; the loss scaled by S before the
+ * backward pass (dZ3 = (P - Y) S/m), so small gradients stay above float16's
+ * subnormals; the gradients unscaled in float32 (S a power of two: exact).
+ * The scaler {S, good steps} is GradScaler's: a non-finite gradient skips the
+ * update and halves S; after VB_LOSS_SCALE_GROWTH good steps S doubles.
+ *
+ * The oracle decides in float64: the step overflows when any value the
+ * float16 passes store reaches 65520 (float16 rounds it to infinity) once
+ * scaled. A variant's float32 sums differ from the oracle's by ~2^-11, so
+ * an input within that of the threshold could go either way; the checker's
+ * inputs stay far from it (2^16: scaled gradients below ~10^3; the wide
+ * set's 2^40: every dZ3 overflows). */
+enum { T_SCALE = T_OUT, T_GOOD };
+
+#define AMP_F16_INF 65520.0
+/* The checker's unit for every variant of the op (its AMP16 variant rows, kernels/mlp.h): float32
+ * arithmetic plus three float16 storage roundings counted once. */
+#define AMP_U (0x1p-24 + 3 * 0x1p-11)
+
+static int amp_overflows(const vb_call *c, const oracle_cache *f, double *const g[6], double dz_max, double S) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	double stored = fmax(f->act_max, max_abs(c->t[T_X], c->dim[M] * c->dim[D])), grad = dz_max;
+	for (int l = 0; l < 6; l++) {
+		stored = fmax(stored, max_abs(c->t[T_W1 + l], n[l])); /* the float16 copies */
+		grad = fmax(grad, max_abs(g[l], n[l]));
+	}
+	return !(stored < AMP_F16_INF) || !(S * grad < AMP_F16_INF);
+}
+
+/* The step's float64 decision and gradient. */
+static int amp_oracle_gradient(const vb_call *c, oracle_cache *f, double *g[6]) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	*f = oracle_forward(c);
+	for (int l = 0; l < 6; l++)
+		g[l] = vb_scratch(c, sizeof(double) * (size_t)n[l]);
+	double dz_max;
+	oracle_gradient(c, f, g, &dz_max);
+	return amp_overflows(c, f, g, dz_max, ((double *)c->t[T_SCALE])[0]);
+}
+
+static void mlp_train_step_amp_oracle(const vb_call *c) {
+	int64_t n[6];
+	param_sizes(c->dim, n);
+	oracle_cache f;
+	double *g[6], *scale = c->t[T_SCALE], *good = c->t[T_GOOD];
+	if (amp_oracle_gradient(c, &f, g)) { /* overflow: skip the update, halve the scale */
+		scale[0] /= 2;
+		good[0] = 0;
+		return;
+	}
+	for (int l = 0; l < 6; l++) {
+		double *w = c->t[T_W1 + l];
+		for (int64_t j = 0; j < n[l]; j++)
+			w[j] -= MLP_LR * g[l][j];
+	}
+	if (++good[0] >= VB_LOSS_SCALE_GROWTH) { /* enough good steps: double it */
+		scale[0] *= 2;
+		good[0] = 0;
+	}
+}
+
+/* Error scales in units of AMP_U. A skipped step must leave the weights bit
+ * for bit and the state is exact either way: 0. An update: the master
+ * weight's float32 roundings (2 |W| u32), lr times the gradient's
+ * probabilistic bound (mlp_train_step's, its float16 roundings counted by
+ * the unit), and float16's subnormals: a stored scaled gradient below 2^-14
+ * is off by up to 2^-25 absolutely, carried from dZ3 down through |W| and
+ * summed over the batch, then divided by S. (Subnormal activations of the
+ * forward pass are left out: at these inputs none comes near 2^-14 in bulk.) */
+static void mlp_train_step_amp_mag(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K], n[6];
+	param_sizes(c->dim, n);
+	double *scale = c->t[T_SCALE], *good = c->t[T_GOOD], S = scale[0];
+	oracle_cache f;
+	double *g[6];
+	int skip = amp_oracle_gradient(c, &f, g);
+	scale[0] = good[0] = 0;
+	if (skip) {
+		for (int l = 0; l < 6; l++)
+			for (int64_t j = 0; j < n[l]; j++)
+				((double *)c->t[T_W1 + l])[j] = 0;
+		return;
+	}
+	mlp_err e = forward_error(c, LEVELS_ALL);
+	double *G[6];
+	for (int l = 0; l < 6; l++)
+		G[l] = scratch_d(c, n[l]);
+	gradient_error(c, &e, LEVELS_ALL, G);
+	/* subnormal errors of the scaled dZ per unit of each layer, and of dW, db */
+	const double c0 = 0x1p-25, *W2 = c->t[T_W2], *W3 = c->t[T_W3], *X = c->t[T_X];
+	double *e1 = scratch_d(c, h1), *e2 = scratch_d(c, h2), *e3 = scratch_d(c, k);
+	for (int64_t o = 0; o < k; o++)
+		e3[o] = c0;
+	for (int64_t j = 0; j < h2; j++) {
+		e2[j] = c0;
+		for (int64_t o = 0; o < k; o++)
+			e2[j] += e3[o] * fabs(W3[o * h2 + j]);
+	}
+	for (int64_t q = 0; q < h1; q++) {
+		e1[q] = c0;
+		for (int64_t j = 0; j < h2; j++)
+			e1[q] += e2[j] * fabs(W2[j * h1 + q]);
+	}
+	const double *Aprev[3] = {X, f.A1, f.A2}, *ez[3] = {e1, e2, e3};
+	const int64_t width[4] = {d, h1, h2, k};
+	double *sub[6];
+	for (int l = 0; l < 3; l++) {
+		int64_t in = width[l], out = width[l + 1];
+		double *colsum = scratch_d(c, in);
+		for (int64_t q = 0; q < in; q++)
+			colsum[q] = 0;
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t q = 0; q < in; q++)
+				colsum[q] += fabs(Aprev[l][i * in + q]);
+		sub[2 * l] = scratch_d(c, out * in);
+		sub[2 * l + 1] = scratch_d(c, out);
+		for (int64_t j = 0; j < out; j++) {
+			sub[2 * l + 1][j] = c0 + (double)m * ez[l][j];
+			for (int64_t q = 0; q < in; q++)
+				sub[2 * l][j * in + q] = c0 + ez[l][j] * colsum[q];
+		}
+	}
+	for (int l = 0; l < 6; l++) {
+		double *w = c->t[T_W1 + l];
+		for (int64_t j = 0; j < n[l]; j++)
+			w[j] = 2 * fabs(w[j]) * 0x1p-24 / AMP_U + 2 * MLP_LR * LAMBDA * G[l][j] +
+			       2 * MLP_LR * sub[l][j] / (S * AMP_U);
+	}
+}
+
+/* ---- loop: the textbook step, one example at a time, with each stored
+ * value rounded to float16 where the float16 passes store it ---- */
+
+static float f16(float x) { return (float)(_Float16)x; }
+
+static void mlp_train_step_amp_loop(const vb_call *c) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K], n[6];
+	param_sizes(c->dim, n);
+	const float *X = c->t[T_X], *Y = c->t[T_Y];
+	float *scale = c->t[T_SCALE], *good = c->t[T_GOOD], S = scale[0], scale_m = S / (float)m;
+	float *w[6], *G[6]; /* float16 copies of the weights; the scaled gradient sums */
+	for (int l = 0; l < 6; l++) {
+		const float *master = c->t[T_W1 + l];
+		w[l] = vb_scratch(c, sizeof(float) * (size_t)n[l]);
+		G[l] = vb_scratch(c, sizeof(float) * (size_t)n[l]);
+		for (int64_t j = 0; j < n[l]; j++) {
+			w[l][j] = f16(master[j]);
+			G[l][j] = 0;
+		}
+	}
+	const float *W1 = w[0], *b1 = w[1], *W2 = w[2], *b2 = w[3], *W3 = w[4], *b3 = w[5];
+	float *dW1 = G[0], *db1 = G[1], *dW2 = G[2], *db2 = G[3], *dW3 = G[4], *db3 = G[5];
+	float *x = vb_scratch(c, sizeof(float) * (size_t)d), *a1 = vb_scratch(c, sizeof(float) * (size_t)h1),
+	      *a2 = vb_scratch(c, sizeof(float) * (size_t)h2), *z3 = vb_scratch(c, sizeof(float) * (size_t)k),
+	      *dz1 = vb_scratch(c, sizeof(float) * (size_t)h1), *dz2 = vb_scratch(c, sizeof(float) * (size_t)h2),
+	      *dz3 = vb_scratch(c, sizeof(float) * (size_t)k);
+	for (int64_t i = 0; i < m; i++) { /* for each example */
+		const float *y = Y + i * k;
+		for (int64_t q = 0; q < d; q++)
+			x[q] = f16(X[i * d + q]);
+		for (int64_t j = 0; j < h1; j++) { /* layer 1; ReLU keeps NaN (an overflow) */
+			float z = b1[j];
+			for (int64_t q = 0; q < d; q++)
+				z += W1[j * d + q] * x[q];
+			a1[j] = f16(z < 0 ? 0 : z);
+		}
+		for (int64_t j = 0; j < h2; j++) { /* layer 2 */
+			float z = b2[j];
+			for (int64_t q = 0; q < h1; q++)
+				z += W2[j * h1 + q] * a1[q];
+			a2[j] = f16(z < 0 ? 0 : z);
+		}
+		for (int64_t o = 0; o < k; o++) { /* output layer */
+			float z = b3[o];
+			for (int64_t q = 0; q < h2; q++)
+				z += W3[o * h2 + q] * a2[q];
+			z3[o] = f16(z);
+		}
+		float zmax = z3[0], sum = 0; /* softmax in float32 */
+		for (int64_t o = 1; o < k; o++)
+			if (z3[o] > zmax) zmax = z3[o];
+		for (int64_t o = 0; o < k; o++)
+			sum += expf(z3[o] - zmax);
+		for (int64_t o = 0; o < k; o++) /* the scaled loss's gradient */
+			dz3[o] = f16((expf(z3[o] - zmax) / sum - y[o]) * scale_m);
+		for (int64_t o = 0; o < k; o++) {
+			db3[o] += dz3[o];
+			for (int64_t q = 0; q < h2; q++)
+				dW3[o * h2 + q] += dz3[o] * a2[q];
+		}
+		for (int64_t j = 0; j < h2; j++) {
+			float s = 0;
+			for (int64_t o = 0; o < k; o++)
+				s += W3[o * h2 + j] * dz3[o];
+			dz2[j] = a2[j] > 0 ? f16(s) : 0;
+		}
+		for (int64_t j = 0; j < h2; j++) {
+			db2[j] += dz2[j];
+			for (int64_t q = 0; q < h1; q++)
+				dW2[j * h1 + q] += dz2[j] * a1[q];
+		}
+		for (int64_t j = 0; j < h1; j++) {
+			float s = 0;
+			for (int64_t o = 0; o < h2; o++)
+				s += W2[o * h1 + j] * dz2[o];
+			dz1[j] = a1[j] > 0 ? f16(s) : 0;
+		}
+		for (int64_t j = 0; j < h1; j++) {
+			db1[j] += dz1[j];
+			for (int64_t q = 0; q < d; q++)
+				dW1[j * d + q] += dz1[j] * x[q];
+		}
+	}
+	int finite = 1; /* the float16 gradients, unscaled in float32 */
+	for (int l = 0; l < 6; l++)
+		for (int64_t j = 0; j < n[l]; j++) {
+			G[l][j] = f16(G[l][j]) / S;
+			finite &= isfinite(G[l][j]);
+		}
+	if (!finite) { /* overflow: skip, halve the scale */
+		scale[0] = S / 2;
+		good[0] = 0;
+		return;
+	}
+	for (int l = 0; l < 6; l++) {
+		float *master = c->t[T_W1 + l];
+		for (int64_t j = 0; j < n[l]; j++)
+			master[j] -= (float)MLP_LR * G[l][j];
+	}
+	if (++good[0] >= VB_LOSS_SCALE_GROWTH) {
+		scale[0] = 2 * S;
+		good[0] = 0;
+	}
+}
+
+const vb_op mlp_train_step_amp = {
+    .name = "mlp_train_step_amp",
+    .family = "mlp",
+    .seed = "001 L-layer network: one gradient-descent update, mixed precision (float16, dynamic loss scale)",
+    .summary = "float16 forward/backward of S L, float32 master W <- W - 0.01 (dL/dW unscaled) unless a "
+               "gradient overflows (then skip, S /= 2); S *= 2 after 2000 good steps",
+    .dims = {"m", "d", "h1", "h2", "k"},
+    .batch = "m",
+    .lr = MLP_LR,
+    .sizes = MLP_SIZES,
+    .tensors = {{"X", VB_IN, M, D, VB_FILL_PROB},
+                {"Y", VB_IN, M, K, VB_FILL_ONEHOT_ROW},
+                {"W1", VB_INOUT, H1, D, VB_FILL_INIT},
+                {"b1", VB_INOUT, VB_ONE, H1, VB_FILL_INIT},
+                {"W2", VB_INOUT, H2, H1, VB_FILL_INIT},
+                {"b2", VB_INOUT, VB_ONE, H2, VB_FILL_INIT},
+                {"W3", VB_INOUT, K, H2, VB_FILL_INIT},
+                {"b3", VB_INOUT, VB_ONE, K, VB_FILL_INIT},
+                {"scale", VB_INOUT, VB_ONE, VB_ONE, VB_FILL_LOSS_SCALE},
+                {"good", VB_INOUT, VB_ONE, VB_ONE, VB_FILL_GOOD_STEPS}},
+    .flops = step_flops,
+    .bytes = step_bytes,
+    .oracle = mlp_train_step_amp_oracle,
+    .mag = mlp_train_step_amp_mag,
+    .wide = VB_WIDE_STABLE, /* the wide set: a scale of 2^40, which must skip the step */
+    .variants = {MLP_TRAIN_STEP_AMP_VARIANTS(VB_VARIANT_ROW)},
+};
+VB_REGISTER_OP(mlp_train_step_amp);

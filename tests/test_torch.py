@@ -93,6 +93,32 @@ def mlp_train_step(t, d):
     return {k: p[k] - d["lr"] * p[k].grad for k in names}
 
 
+def mlp_train_step_amp(t, d):
+    """The float16 step's semantics in float64: skipped, with the scale
+    halved, when any value the float16 passes store reaches 65520 once
+    scaled; else the SGD step, and the scale doubled after 2000 good steps."""
+    names = ("W1", "b1", "W2", "b2", "W3", "b3")
+    p = {k: t["in_" + k].clone().requires_grad_(True) for k in names}
+    S, good = t["in_scale"].item(), t["in_good"].item()
+    z1 = t["X"] @ p["W1"].T + p["b1"]
+    a1 = torch.relu(z1)
+    z2 = a1 @ p["W2"].T + p["b2"]
+    a2 = torch.relu(z2)
+    z3 = a2 @ p["W3"].T + p["b3"]
+    for z in (z1, z2, z3):
+        z.retain_grad()
+    xent(z3, t["Y"], d["m"]).backward()
+    stored = max(t["X"].abs().max(), a1.max(), a2.max(), z3.abs().max(), *(t["in_" + k].abs().max() for k in names))
+    grad = max(*(z.grad.abs().max() for z in (z1, z2, z3)), *(p[k].grad.abs().max() for k in names))
+    one = lambda v: torch.tensor([[float(v)]])
+    if not (stored < 65520 and S * grad < 65520):
+        return {**{k: t["in_" + k] for k in names}, "scale": one(S / 2), "good": one(0)}
+    good += 1
+    if good >= 2000:
+        S, good = 2 * S, 0
+    return {**{k: p[k] - 0.01 * p[k].grad for k in names}, "scale": one(S), "good": one(good)}
+
+
 def mlp_sgd_epoch(t, d):
     names = ("W1", "b1", "W2", "b2", "W3", "b3")
     p = {k: t["in_" + k] for k in names}
@@ -121,12 +147,15 @@ CUSTOM = {
     "softmax_bwd": lambda t, d: grad_through(torch.log, lambda z: torch.softmax(z, dim=1), t),
     "dense_act_bwd": dense_act_bwd,
     "mlp_train_step": mlp_train_step,
+    "mlp_train_step_amp": mlp_train_step_amp,
     "linreg_sgd_epoch": linreg_sgd_epoch,
     "mlp_sgd_epoch": mlp_sgd_epoch,
 }
 # The data-parallel ops compute what their one-process op does (dp_*'s loop
 # and vec run in one process).
 ALIASES = {"dp_mlp_train_step": "mlp_train_step", "dp_nn2_bwd": "nn2_bwd"}
+# Ops whose vec variant stores in float16.
+FP16_OPS = {"mlp_train_step_amp"}
 # Dims that are not all n: mini-batches smaller than the epoch, the last one shorter.
 DIMS = {"linreg_sgd_epoch": lambda n: {"m": n, "d": n, "b": max(1, n // 2)},
         "mlp_sgd_epoch": lambda n: {"m": n, "d": n, "h1": n, "h2": n, "k": n, "b": max(1, n // 2)}}
@@ -205,7 +234,9 @@ def main():
                             err = (got - w).abs().max().item() / scale
                             # float64 oracle: rounding only; float32 vec: 2^-24 per
                             # operation over reductions of length <= max(dims)
-                            tol = 1e-12 if variant == "oracle" else 2.0 ** -24 * 64 * max(dims.values())
+                            # (float16 storage for the mixed-precision step: 2^-11)
+                            u = 2.0 ** -11 if name in FP16_OPS else 2.0 ** -24
+                            tol = 1e-12 if variant == "oracle" else u * 64 * max(dims.values())
                             checked += 1
                             if not err <= tol:
                                 failures += 1

@@ -136,6 +136,13 @@ static void fill_tensor(double *x, int64_t rows, int64_t cols, vb_fill f, uint64
 		}
 		return;
 	}
+	if (f == VB_FILL_LOSS_SCALE || f == VB_FILL_GOOD_STEPS) {
+		int wide = o->mode == VB_MODE_WIDE;
+		double v = f == VB_FILL_LOSS_SCALE ? (wide ? 0x1p40 : 0x1p16) : (wide ? 0 : VB_LOSS_SCALE_GROWTH - 1);
+		for (int64_t i = 0; i < n; i++)
+			x[i] = v;
+		return;
+	}
 	for (int64_t c0 = 0; c0 < n; c0 += CHUNK) {
 		uint64_t s = key ^ ((uint64_t)(c0 / CHUNK) * 0xd1b54a32d192ed03ull);
 		vb_splitmix64(&s);

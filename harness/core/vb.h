@@ -36,7 +36,17 @@ typedef enum {
 	/* +-[0.1, 1) / sqrt(cols): weights as training starts (cols the fan-in),
 	 * so activations stay O(1) over many steps. */
 	VB_FILL_INIT,
+	/* Dynamic loss-scale state of a mixed-precision step (1x1 each): the
+	 * scale, 2^16 (torch.cuda.amp.GradScaler's initial scale), and the good
+	 * steps since it last changed, VB_LOSS_SCALE_GROWTH - 1 (it doubles after
+	 * the next good step). With the checker's wide inputs 2^40 and 0: a scale
+	 * at which every gradient overflows float16, so the step must be skipped. */
+	VB_FILL_LOSS_SCALE,
+	VB_FILL_GOOD_STEPS,
 } vb_fill;
+
+/* Good steps after which a dynamic loss scale doubles (GradScaler's growth_interval). */
+#define VB_LOSS_SCALE_GROWTH 2000
 
 /* Tensor shape entries: a dim index, or one of these. */
 #define VB_ONE (-1)

@@ -131,8 +131,9 @@ static void param_sizes(const vb_call *c, int64_t n[6]) {
 		n[l] = s[l];
 }
 
-/* The loop over examples. loss (m entries) and/or g (zeroed here) may be NULL. */
-static void loop_batch(const vb_call *c, float *loss, float *const g[6]) {
+/* The loop over examples. loss (m entries) and/or g (zeroed here) may be
+ * NULL. g is the gradient of loss_scale times the mean loss. */
+static void loop_batch(const vb_call *c, float *loss, float *const g[6], float loss_scale = 1.0f) {
 	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
 	const float *X = (const float *)c->t[T_X], *Y = (const float *)c->t[T_Y];
 	mlp_net n = {(const float *)c->t[T_W1],
@@ -159,7 +160,7 @@ static void loop_batch(const vb_call *c, float *loss, float *const g[6]) {
 		gr = {g[0], g[1], g[2], g[3], g[4], g[5]};
 	}
 	for (int64_t i = 0; i < m; i++) { /* for each example */
-		mlp_example_kernel<<<1, VB_THREADS>>>(n, X + i * d, Y + i * k, e, (float)m, gr,
+		mlp_example_kernel<<<1, VB_THREADS>>>(n, X + i * d, Y + i * k, e, (float)m / loss_scale, gr,
 		                                      loss ? loss + i : nullptr);
 		VB_LAUNCH_CHECK();
 	}
@@ -305,10 +306,12 @@ static void batch_back_through(const vb_call *c, vb_gemm_prec p, const T *dZ, co
 
 /* Backpropagation after batch_forward: the gradient into g (6 tensors), or
  * with g NULL the SGD step on the weights. */
-template <class T> static void batch_backward(const vb_call *c, vb_gemm_prec p, const batch_net<T> &n, T *const *g) {
+template <class T>
+static void batch_backward(const vb_call *c, vb_gemm_prec p, const batch_net<T> &n, T *const *g,
+                           float loss_scale = 1.0f) {
 	int64_t m = n.m;
-	T *dZ3 = n.Z3; /* overwritten in place */
-	xent_rows<T><<<vb_blocks(m * 32), VB_THREADS>>>(dZ3, n.Y, m, n.k, n.m_total, nullptr);
+	T *dZ3 = n.Z3; /* overwritten in place: dZ3 = (P - Y) / (m_total / loss_scale) */
+	xent_rows<T><<<vb_blocks(m * 32), VB_THREADS>>>(dZ3, n.Y, m, n.k, n.m_total / loss_scale, nullptr);
 	VB_LAUNCH_CHECK();
 	T *dZ2 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(m * n.h2));
 	T *dZ1 = (T *)vb_cuda_scratch(c, sizeof(T) * (size_t)(m * n.h1));
@@ -355,3 +358,133 @@ VB_CUBLAS_VARIANT(mlp_train_step_cuda_vec) { train_step<float>(c, VB_GEMM_F32); 
 VB_CUBLAS_VARIANT(mlp_train_step_cuda_tf32) { train_step<float>(c, VB_GEMM_TF32); }
 VB_CUBLAS_VARIANT(mlp_train_step_cuda_fp16) { train_step<__half>(c, VB_GEMM_F16); }
 VB_CUBLAS_VARIANT(mlp_train_step_cuda_bf16) { train_step<__nv_bfloat16>(c, VB_GEMM_BF16); }
+
+/* ---- mlp_train_step_amp (reference/mlp.c): float32 master weights, a
+ * float16 step on the loss scaled by S, the float16 gradients unscaled in
+ * float32 and checked on the device: a non-finite one skips every update and
+ * halves S, VB_LOSS_SCALE_GROWTH good steps double it. S is read to the host
+ * once per step (the softmax gradient takes it as an argument).
+ * cuda_vec: the float16 batch step above (cuBLAS in half, float32
+ * accumulation) on float16 copies of the weights, X and Y, its weight
+ * gradients stored in float16.
+ * cuda_loop: the loop step above in float32 on float16 copies of the weights
+ * and X, its gradient sums stored to float16 at the scale S, where an
+ * overflow shows; unlike the oracle it cannot see an activation that
+ * overflows float16 while the gradients stay finite (the check's inputs
+ * overflow both or neither). ---- */
+enum { T_SCALE = T_OUT, T_GOOD };
+
+static __global__ void amp_to_half_kernel(const float *src, __half *dst, int64_t count) {
+	int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+	if (t < count) dst[t] = __float2half_rn(src[t]);
+}
+
+static __global__ void amp_round_kernel(const float *src, float *dst, int64_t count) {
+	int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+	if (t < count) dst[t] = __half2float(__float2half_rn(src[t]));
+}
+
+/* *bad = 1 when any g / S is not finite. */
+static __global__ void amp_check_kernel(const __half *g, int64_t count, const float *scale, int *bad) {
+	int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+	if (t < count && !isfinite(__half2float(g[t]) / *scale)) *bad = 1;
+}
+
+/* w -= lr g / S, unless a gradient was not finite. */
+static __global__ void amp_update_kernel(float *w, const __half *g, int64_t count, const float *scale, const int *bad,
+                                         float lr) {
+	int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+	if (t < count && !*bad) w[t] -= lr * (__half2float(g[t]) / *scale);
+}
+
+static __global__ void amp_scale_kernel(float *scale, float *good, const int *bad) {
+	if (*bad) {
+		*scale /= 2;
+		*good = 0;
+	} else if (++*good >= VB_LOSS_SCALE_GROWTH) {
+		*scale *= 2;
+		*good = 0;
+	}
+}
+
+static __half *amp_half_copy(const vb_call *c, const void *src, int64_t count) {
+	__half *h = (__half *)vb_cuda_scratch(c, sizeof(__half) * (size_t)count);
+	amp_to_half_kernel<<<vb_blocks(count), VB_THREADS>>>((const float *)src, h, count);
+	VB_LAUNCH_CHECK();
+	return h;
+}
+
+static float amp_scale_on_host(const vb_call *c) {
+	float S;
+	VB_CUDA_CHECK(cudaMemcpy(&S, c->t[T_SCALE], sizeof S, cudaMemcpyDeviceToHost));
+	return S;
+}
+
+/* The second half from the float16 gradients of S L: check, update, scale. */
+static void amp_finish(const vb_call *c, __half *const g[6]) {
+	int64_t n[6];
+	param_sizes(c, n);
+	float *scale = (float *)c->t[T_SCALE], *good = (float *)c->t[T_GOOD];
+	int *bad = (int *)vb_cuda_scratch(c, sizeof(int));
+	VB_CUDA_CHECK(cudaMemsetAsync(bad, 0, sizeof(int)));
+	for (int l = 0; l < 6; l++) {
+		amp_check_kernel<<<vb_blocks(n[l]), VB_THREADS>>>(g[l], n[l], scale, bad);
+		VB_LAUNCH_CHECK();
+	}
+	for (int l = 0; l < 6; l++) {
+		amp_update_kernel<<<vb_blocks(n[l]), VB_THREADS>>>((float *)c->t[T_W1 + l], g[l], n[l], scale, bad,
+		                                                   (float)MLP_LR);
+		VB_LAUNCH_CHECK();
+	}
+	amp_scale_kernel<<<1, 1>>>(scale, good, bad);
+	VB_LAUNCH_CHECK();
+}
+
+VB_CUBLAS_VARIANT(mlp_train_step_amp_cuda_vec) {
+	int64_t n[6];
+	param_sizes(c, n);
+	batch_net<__half> net;
+	net.m = c->dim[M], net.d = c->dim[D], net.h1 = c->dim[H1], net.h2 = c->dim[H2], net.k = c->dim[K];
+	net.m_total = (float)net.m;
+	net.X = amp_half_copy(c, c->t[T_X], net.m * net.d);
+	net.Y = amp_half_copy(c, c->t[T_Y], net.m * net.k);
+	for (int l = 0; l < 3; l++) {
+		net.W[l] = amp_half_copy(c, c->t[T_W1 + 2 * l], n[2 * l]);
+		net.b[l] = amp_half_copy(c, c->t[T_B1 + 2 * l], n[2 * l + 1]);
+	}
+	net.A1 = (__half *)vb_cuda_scratch(c, sizeof(__half) * (size_t)(net.m * net.h1));
+	net.A2 = (__half *)vb_cuda_scratch(c, sizeof(__half) * (size_t)(net.m * net.h2));
+	net.Z3 = (__half *)vb_cuda_scratch(c, sizeof(__half) * (size_t)(net.m * net.k));
+	float S = amp_scale_on_host(c);
+	batch_forward(c, VB_GEMM_F16, net);
+	__half *g[6];
+	for (int l = 0; l < 6; l++)
+		g[l] = (__half *)vb_cuda_scratch(c, sizeof(__half) * (size_t)n[l]);
+	batch_backward<__half>(c, VB_GEMM_F16, net, g, S);
+	amp_finish(c, g);
+}
+
+VB_CUDA_VARIANT(mlp_train_step_amp_cuda_loop) {
+	int64_t n[6];
+	param_sizes(c, n);
+	void *t[T_GOOD + 1];
+	for (int i = 0; i <= T_GOOD; i++)
+		t[i] = c->t[i];
+	const int rounded[] = {T_X, T_W1, T_B1, T_W2, T_B2, T_W3, T_B3};
+	for (int i : rounded) { /* float16 copies, held in float for the loop kernel */
+		int64_t count = i == T_X ? c->dim[M] * c->dim[D] : n[i - T_W1];
+		float *r = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)count);
+		amp_round_kernel<<<vb_blocks(count), VB_THREADS>>>((const float *)c->t[i], r, count);
+		VB_LAUNCH_CHECK();
+		t[i] = r;
+	}
+	const vb_call copies = {c->dim, t, c->ws};
+	float *g[6];
+	__half *g16[6];
+	for (int l = 0; l < 6; l++)
+		g[l] = (float *)vb_cuda_scratch(c, sizeof(float) * (size_t)n[l]);
+	loop_batch(&copies, nullptr, g, amp_scale_on_host(c));
+	for (int l = 0; l < 6; l++)
+		g16[l] = amp_half_copy(c, g[l], n[l]);
+	amp_finish(c, g16);
+}
