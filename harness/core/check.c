@@ -102,6 +102,12 @@ static const char *value_kind(double v) { return isnan(v) ? "NaN" : (v > 0 ? "+I
  * units, a dropped 1% of terms tens of thousands. */
 #define BIAS_LAMBDA 8.0
 #define BIAS_FLOOR_U 64.0
+/* A long sequential float32 sum (the textbook loop's) shares more of a drift
+ * than a short one: 87 units were seen in nn2_bwd's dTheta2, a sum over
+ * m = 16384 examples. So the floor grows as BIAS_DEPTH_U sqrt(K) units for
+ * sums of K terms, K the op's depth or, without one, its largest dim: 256
+ * units at K = 16384, still well under the planted scales above. */
+#define BIAS_DEPTH_U 2.0
 /* Fewer elements leave the standard error itself unreliable: correlated
  * roundings (a shared row sum) across a handful of outputs look systematic. */
 #define BIAS_MIN_ELEMENTS 48
@@ -141,7 +147,13 @@ static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref 
 	}
 	/* Mixed precision rounds its inputs: one rounded weight is a common
 	 * scale of every output it feeds, up to u_storage each. */
-	double floor = BIAS_FLOOR_U * u_arith;
+	double longest = 0;
+	if (op->depth)
+		longest = op->depth(ts->dim);
+	else
+		for (int d = 0; d < vb_op_ndims(op); d++)
+			longest = fmax(longest, (double)ts->dim[d]);
+	double floor = fmax(BIAS_FLOOR_U, BIAS_DEPTH_U * sqrt(longest)) * u_arith;
 	if (r->mode != VB_MODE_EXACT) floor += 2 * v->storage_roundings * vb_storage_roundoff(v);
 	double se = sqrt(var) / sxx, allowed = fmax(BIAS_LAMBDA * se, floor);
 	double z = fabs(delta) / allowed;
