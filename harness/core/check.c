@@ -173,7 +173,8 @@ void vb_check_outputs(const vb_ref *r, int vi, const vb_tensors *ts, vb_check_re
 		/* Only the final roundings: the op's (a 1/m scale) and the store
 		 * to a storage type coarser than the arithmetic. */
 		double u_out = vb_dtype_roundoff(v->dtype);
-		u = op->exact_roundings * u_arith + (u_out > u_arith ? u_out : 0);
+		int n_out = v->output_roundings > 0 ? v->output_roundings : 1;
+		u = op->exact_roundings * u_arith + (u_out > u_arith ? n_out * u_out : 0);
 	} else if (v->storage_roundings > 0) {
 		/* mag is depth * sum|terms|; mixed precision adds its storage
 		 * roundings once, not once per term. */

@@ -56,9 +56,21 @@ static void print_repro(const vb_op *op, const int64_t *dim, uint64_t seed, cons
 
 /* Every selected variant at one size in every input set the op takes. */
 static int check_dims(const vb_select *s, const vb_op *op, const int64_t *dim, double *ratio, int *counts) {
-	int ok = 1;
+	int ok = 1, runnable = 0;
+	for (int v = 0; v < vb_op_nvariants(op) && !runnable; v++)
+		runnable = vb_select_variant(s, &op->variants[v]) && !vb_variant_unavailable(&op->variants[v]);
 	for (int m = 0; m < VB_NMODES; m++) {
 		if (!vb_op_has_mode(op, (vb_mode)m)) continue;
+		if (!runnable) { /* no oracle for a selection that cannot run here (GPU variants without a GPU) */
+			if (m == VB_MODE_RANDOM)
+				for (int v = 0; v < vb_op_nvariants(op); v++)
+					if (vb_select_variant(s, &op->variants[v])) {
+						print_row(op, dim, op->variants[v].name, (vb_mode)m, "skip", NAN,
+						          vb_variant_unavailable(&op->variants[v]));
+						counts[2]++;
+					}
+			continue;
+		}
 		vb_ref ref;
 		if (vb_ref_init_mode(&ref, op, dim, s->seed, s->scale, (vb_mode)m) != 0)
 			vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);

@@ -88,6 +88,11 @@ typedef struct {
 	/* Unit roundoff of that storage rounding when it is not the dtype's:
 	 * TF32 inputs cut to a 10-bit fraction on float32 storage. 0: dtype. */
 	double storage_roundoff;
+	/* Exact inputs: how often an output is rounded to a storage type
+	 * coarser than the arithmetic. cuBLAS rounds a half or bfloat16 product
+	 * before the epilogue adds C (dense_fwd's broadcast bias), and a separate
+	 * pass rounds again (dense_act_fwd): 2, seen on an H200. 0: once. */
+	int output_roundings;
 	/* Data-parallel: runs on every MPI rank in lockstep (harness/core/mpi.c):
 	 * timed with an iteration count all ranks agree on, available only when
 	 * launched by mpirun. */
@@ -178,8 +183,10 @@ static inline double vb_exact_dense(const int64_t *dim) {
 	.storage_roundoff = 0x1p-10
 /* Half storage, float32 accumulation (cuBLAS with reduced-precision
  * reductions disallowed): two input roundings and one of the output. */
-#define VB_CUDA_FP16_FIELDS .dtype = VB_F16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3
-#define VB_CUDA_BF16_FIELDS .dtype = VB_BF16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3
+#define VB_CUDA_FP16_FIELDS                                                                                            \
+	.dtype = VB_F16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3, .output_roundings = 2
+#define VB_CUDA_BF16_FIELDS                                                                                            \
+	.dtype = VB_BF16, .device = VB_CUDA, .unit_roundoff = 0x1p-24, .storage_roundings = 3, .output_roundings = 2
 
 /* GPU variants live in kernels/cuda and are linked only when CUDA is built;
  * a weak declaration leaves the pointer NULL otherwise. */

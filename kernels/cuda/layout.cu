@@ -24,7 +24,7 @@ VB_CUDA_VARIANT(layout_fwd_cuda_loop) {
 	VB_LAUNCH_CHECK();
 }
 
-VB_CUDA_VARIANT(layout_fwd_cuda_vec) {
+VB_CUBLAS_VARIANT(layout_fwd_cuda_vec) {
 	int64_t m = c->dim[M], d = c->dim[D], h = c->dim[H];
 	float *Z = (float *)c->t[3];
 	vb_broadcast_row(Z, (const float *)c->t[2], m, h);

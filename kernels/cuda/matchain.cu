@@ -40,7 +40,7 @@ VB_CUDA_VARIANT(matchain3_fwd_cuda_loop) { chain_ltr(c, 3, false); }
 VB_CUDA_VARIANT(matchain4_fwd_cuda_loop) { chain_ltr(c, 4, false); }
 VB_CUDA_VARIANT(matchain5_fwd_cuda_loop) { chain_ltr(c, 5, false); }
 VB_CUDA_VARIANT(matchain6_fwd_cuda_loop) { chain_ltr(c, 6, false); }
-VB_CUDA_VARIANT(matchain3_fwd_cuda_vec) { chain_ltr(c, 3, true); }
-VB_CUDA_VARIANT(matchain4_fwd_cuda_vec) { chain_ltr(c, 4, true); }
-VB_CUDA_VARIANT(matchain5_fwd_cuda_vec) { chain_ltr(c, 5, true); }
-VB_CUDA_VARIANT(matchain6_fwd_cuda_vec) { chain_ltr(c, 6, true); }
+VB_CUBLAS_VARIANT(matchain3_fwd_cuda_vec) { chain_ltr(c, 3, true); }
+VB_CUBLAS_VARIANT(matchain4_fwd_cuda_vec) { chain_ltr(c, 4, true); }
+VB_CUBLAS_VARIANT(matchain5_fwd_cuda_vec) { chain_ltr(c, 5, true); }
+VB_CUBLAS_VARIANT(matchain6_fwd_cuda_vec) { chain_ltr(c, 6, true); }

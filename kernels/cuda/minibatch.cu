@@ -89,4 +89,4 @@ static void mlp_epoch(const vb_call *c, void (*step)(const vb_call *)) {
 }
 
 VB_CUDA_VARIANT(mlp_sgd_epoch_cuda_loop) { mlp_epoch(c, mlp_train_step_cuda_loop); }
-VB_CUDA_VARIANT(mlp_sgd_epoch_cuda_vec) { mlp_epoch(c, mlp_train_step_cuda_vec); }
+VB_CUBLAS_VARIANT(mlp_sgd_epoch_cuda_vec) { mlp_epoch(c, mlp_train_step_cuda_vec); }
