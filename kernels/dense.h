@@ -11,7 +11,8 @@ void dense_fwd_bf16_blocks(const vb_call *c, int relu);
 
 /* Variant lists (harness/vb.h). vec_f64: float64 storage, dgemm; vec_bf16:
  * bfloat16 storage, float32 arithmetic (sgemm on widened blocks);
- * vec_bf16dp: AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c). */
+ * vec_bf16dp: AVX512_BF16 dot products (kernels/cpu/dense_bf16dp.c); vec_fp16:
+ * float16 storage and AVX512_FP16 FMAs (kernels/cpu/dense_fp16ph.c). */
 /* clang-format off */
 #define DENSE_FWD_VARIANTS(V)                                                                                          \
 	V(dense_fwd, loop, REF)                                                                                        \
@@ -20,6 +21,7 @@ void dense_fwd_bf16_blocks(const vb_call *c, int relu);
 	V(dense_fwd, vec_f64, F64)                                                                                     \
 	V(dense_fwd, vec_bf16, BF16)                                                                                   \
 	V(dense_fwd, vec_bf16dp, BF16DP)                                                                               \
+	V(dense_fwd, vec_fp16, FP16PH)                                                                                 \
 	V(dense_fwd, cuda_loop, CUDA)                                                                                  \
 	V(dense_fwd, cuda_vec, CUDA)                                                                                   \
 	VB_CUDA_PRECISION_VARIANTS(V, dense_fwd)

@@ -178,7 +178,8 @@ void vb_check_outputs(const vb_ref *r, int vi, const vb_tensors *ts, vb_check_re
 	} else if (v->storage_roundings > 0) {
 		/* mag is depth * sum|terms|; mixed precision adds its storage
 		 * roundings once, not once per term. */
-		u += v->storage_roundings * vb_storage_roundoff(v) / (op->depth ? op->depth(ts->dim) : 1.0);
+		u += (v->storage_roundings + v->storage_accum_terms) * vb_storage_roundoff(v) /
+		     (op->depth ? op->depth(ts->dim) : 1.0);
 	}
 	res->pass = 1;
 	for (int i = 0; i < ts->n && res->pass; i++) {

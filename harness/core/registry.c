@@ -147,6 +147,7 @@ const char *vb_variant_unavailable(const vb_variant *v) {
 	}
 	if (vb_mpi_size() > 1) return "one process: with several MPI ranks only the data-parallel variants run";
 	if (v->cpu_feature && cpu_feature_missing(v->cpu_feature)) return cpu_feature_missing(v->cpu_feature);
+	if (v->library_unavailable) return v->library_unavailable();
 	if (v->device == VB_CUDA) return vb_cuda_variant_unavailable(v);
 	return NULL;
 }

@@ -93,6 +93,11 @@ typedef struct {
 	 * before the epilogue adds C (dense_fwd's broadcast bias), and a separate
 	 * pass rounds again (dense_act_fwd): 2, seen on an H200. 0: once. */
 	int output_roundings;
+	/* Products summed in the storage precision before float32 takes over
+	 * (AVX512_FP16's half FMAs, VB_FP16_CHUNK per lane): each adds a storage
+	 * rounding to an output's bound, not to the bias test's floor (sums
+	 * rounded to nearest are unbiased). 0: float32 sums throughout. */
+	int storage_accum_terms;
 	/* Data-parallel: runs on every MPI rank in lockstep (harness/core/mpi.c):
 	 * timed with an iteration count all ranks agree on, available only when
 	 * launched by mpirun. */
@@ -101,7 +106,14 @@ typedef struct {
 	 * "avx512fp16"), checked on the running CPU: where it is missing the
 	 * variant is listed unavailable and never called. NULL: none. */
 	const char *cpu_feature;
+	/* A library the variant opens at run time (BLIS, oneDNN): NULL when it
+	 * loads here, else why not; the variant is then listed unavailable. */
+	const char *(*library_unavailable)(void);
 } vb_variant;
+
+/* kernels/cpu/gemm.c: whether BLIS and oneDNN load (the rows of vec_blis, vec_dnnl). */
+__attribute__((weak)) const char *vb_blis_unavailable(void);
+__attribute__((weak)) const char *vb_dnnl_unavailable(void);
 
 /* How an op takes the checker's extra input sets (vecbench check runs each
  * default size with random data, then with these where the op opts in). */
@@ -173,6 +185,13 @@ static inline double vb_exact_dense(const int64_t *dim) {
 /* The precision kinds' fields. CPU mixed precision: bfloat16 storage,
  * float32 arithmetic (also with AVX512_BF16's exact bf16 products). */
 #define VB_BF16_FIELDS .dtype = VB_BF16, .unit_roundoff = 0x1p-24, .storage_roundings = 3
+/* float16 storage and float16 FMAs (AVX512_FP16), each lane's sum widened
+ * to float32 every VB_FP16_CHUNK products (kernels/cpu/dense_fp16ph.c): the
+ * chunk's roundings join the two input and one output roundings. */
+#define VB_FP16_CHUNK 8
+#define VB_FP16PH_FIELDS                                                                                               \
+	.dtype = VB_F16, .unit_roundoff = 0x1p-24, .storage_roundings = 3, .storage_accum_terms = VB_FP16_CHUNK,       \
+	.cpu_feature = "avx512fp16"
 /* GPU precision variants, each as mixed precision: float32 accumulation,
  * the low-precision roundings counted once (a bound of u_low * K * sum|terms|
  * would accept an all-zero output from K ~ 1/u_low). TF32 keeps float32
@@ -203,9 +222,11 @@ static inline double vb_exact_dense(const int64_t *dim) {
  * KIND says where it lives and what the row records:
  *   REF        the descriptor's own file (a textbook loop): declared there
  *   CPU        kernels/cpu, float32
- *   OPT        kernels/cpu on an optional library (BLIS, oneDNN): weak, NULL without it
+ *   BLIS, DNNL kernels/cpu on an optional library: weak, NULL without it at build
+ *              time, listed unavailable where it does not load at run time
  *   F64, BF16  kernels/cpu, float64 storage; bfloat16 storage with float32 math
  *   BF16DP     bfloat16 storage, AVX512_BF16 dot products, checked on the running CPU
+ *   FP16PH     float16 storage, AVX512_FP16 FMAs in chunks, checked on the running CPU
  *   CUDA, CUDA_TF32, CUDA_FP16, CUDA_BF16   kernels/cuda: weak, NULL without CUDA
  *   DP         data-parallel over MPI ranks (kernels/cpu/dp.c): weak, NULL without MPI
  *   DP_CUDA    data-parallel on a GPU per rank (kernels/cuda/dp_nccl.cu): weak */
@@ -224,8 +245,8 @@ static inline double vb_exact_dense(const int64_t *dim) {
 /* vec on each GEMM backend (kernels/gemm.h): OpenBLAS always, BLIS and oneDNN where built. */
 #define VB_GEMM_BACKEND_VARIANTS(V, op)                                                                                \
 	V(op, vec_openblas, CPU)                                                                                       \
-	V(op, vec_blis, OPT)                                                                                           \
-	V(op, vec_dnnl, OPT)
+	V(op, vec_blis, BLIS)                                                                                          \
+	V(op, vec_dnnl, DNNL)
 /* The GPU's precisions (tf32 math; fp16 and bf16 storage), float32 accumulation. */
 #define VB_CUDA_PRECISION_VARIANTS(V, op)                                                                              \
 	V(op, cuda_tf32, CUDA_TF32)                                                                                    \
@@ -243,10 +264,12 @@ static inline double vb_exact_dense(const int64_t *dim) {
 #define VB_DECL_REF(f)
 #define VB_DECL_CPU(f) void f(const vb_call *c);
 #define VB_DECL_WEAK(f) VB_WEAK_KERNEL(f);
-#define VB_DECL_OPT VB_DECL_WEAK
+#define VB_DECL_BLIS VB_DECL_WEAK
+#define VB_DECL_DNNL VB_DECL_WEAK
 #define VB_DECL_F64 VB_DECL_CPU
 #define VB_DECL_BF16 VB_DECL_CPU
 #define VB_DECL_BF16DP VB_DECL_CPU
+#define VB_DECL_FP16PH VB_DECL_CPU
 #define VB_DECL_CUDA VB_DECL_WEAK
 #define VB_DECL_CUDA_TF32 VB_DECL_WEAK
 #define VB_DECL_CUDA_FP16 VB_DECL_WEAK
@@ -258,13 +281,18 @@ static inline double vb_exact_dense(const int64_t *dim) {
 	{ .name = (n), .fn = (f), .dtype = VB_F32 }
 #define VB_ROW_REF VB_ROW_F32
 #define VB_ROW_CPU VB_ROW_F32
-#define VB_ROW_OPT VB_ROW_F32
+#define VB_ROW_BLIS(n, f)                                                                                              \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .library_unavailable = vb_blis_unavailable }
+#define VB_ROW_DNNL(n, f)                                                                                              \
+	{ .name = (n), .fn = (f), .dtype = VB_F32, .library_unavailable = vb_dnnl_unavailable }
 #define VB_ROW_F64(n, f)                                                                                               \
 	{ .name = (n), .fn = (f), .dtype = VB_F64 }
 #define VB_ROW_BF16(n, f)                                                                                              \
 	{ .name = (n), .fn = (f), VB_BF16_FIELDS }
 #define VB_ROW_BF16DP(n, f)                                                                                            \
 	{ .name = (n), .fn = (f), VB_BF16_FIELDS, .cpu_feature = "avx512bf16" }
+#define VB_ROW_FP16PH(n, f)                                                                                            \
+	{ .name = (n), .fn = (f), VB_FP16PH_FIELDS }
 #define VB_ROW_CUDA(n, f)                                                                                              \
 	{ .name = (n), .fn = (f), .dtype = VB_F32, .device = VB_CUDA }
 #define VB_ROW_CUDA_TF32(n, f)                                                                                         \

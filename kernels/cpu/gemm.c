@@ -33,6 +33,9 @@ const char *vb_gemm_unavailable(vb_gemm_backend be) {
 	}
 }
 
+const char *vb_blis_unavailable(void) { return vb_gemm_unavailable(VB_GEMM_BLIS); }
+const char *vb_dnnl_unavailable(void) { return vb_gemm_unavailable(VB_GEMM_DNNL); }
+
 void vb_sgemm(vb_gemm_backend be, int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
 	switch (be) {

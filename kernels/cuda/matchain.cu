@@ -14,7 +14,21 @@ static __global__ void chain_matmul(const float *A, const float *B, float *C, in
 	C[t] = z;
 }
 
-static void chain_ltr(const vb_call *c, int n, bool blas) {
+/* One product C (m x n) = A (m x k) B (k x n) of the chain. */
+typedef void (*chain_product)(const vb_call *c, const float *A, const float *B, float *C, int64_t m, int64_t k,
+                              int64_t n);
+
+static void product_loop(const vb_call *, const float *A, const float *B, float *C, int64_t m, int64_t k, int64_t n) {
+	chain_matmul<<<vb_blocks(m * n), VB_THREADS>>>(A, B, C, m, k, n);
+	VB_LAUNCH_CHECK();
+}
+
+static void product_cublas(const vb_call *c, const float *A, const float *B, float *C, int64_t m, int64_t k,
+                           int64_t n) {
+	vb_gemm_rm(c, VB_GEMM_F32, false, false, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+}
+
+static void chain_ltr(const vb_call *c, int n, chain_product product) {
 	const int64_t *p = c->dim;
 	int64_t widest = 0;
 	for (int k = 2; k < n; k++)
@@ -24,23 +38,16 @@ static void chain_ltr(const vb_call *c, int n, bool blas) {
 	const float *T = (const float *)c->t[0];
 	for (int k = 1; k < n; k++) {
 		float *out = k == n - 1 ? (float *)c->t[n] : buf[k % 2];
-		const float *A = (const float *)c->t[k];
-		if (blas) {
-			vb_gemm_rm(c, VB_GEMM_F32, false, false, p[0], p[k + 1], p[k], 1.0f, T, p[k], A, p[k + 1], 0.0f,
-			           out, p[k + 1]);
-		} else {
-			chain_matmul<<<vb_blocks(p[0] * p[k + 1]), VB_THREADS>>>(T, A, out, p[0], p[k], p[k + 1]);
-			VB_LAUNCH_CHECK();
-		}
+		product(c, T, (const float *)c->t[k], out, p[0], p[k], p[k + 1]);
 		T = out;
 	}
 }
 
-VB_CUDA_VARIANT(matchain3_fwd_cuda_loop) { chain_ltr(c, 3, false); }
-VB_CUDA_VARIANT(matchain4_fwd_cuda_loop) { chain_ltr(c, 4, false); }
-VB_CUDA_VARIANT(matchain5_fwd_cuda_loop) { chain_ltr(c, 5, false); }
-VB_CUDA_VARIANT(matchain6_fwd_cuda_loop) { chain_ltr(c, 6, false); }
-VB_CUBLAS_VARIANT(matchain3_fwd_cuda_vec) { chain_ltr(c, 3, true); }
-VB_CUBLAS_VARIANT(matchain4_fwd_cuda_vec) { chain_ltr(c, 4, true); }
-VB_CUBLAS_VARIANT(matchain5_fwd_cuda_vec) { chain_ltr(c, 5, true); }
-VB_CUBLAS_VARIANT(matchain6_fwd_cuda_vec) { chain_ltr(c, 6, true); }
+VB_CUDA_VARIANT(matchain3_fwd_cuda_loop) { chain_ltr(c, 3, product_loop); }
+VB_CUDA_VARIANT(matchain4_fwd_cuda_loop) { chain_ltr(c, 4, product_loop); }
+VB_CUDA_VARIANT(matchain5_fwd_cuda_loop) { chain_ltr(c, 5, product_loop); }
+VB_CUDA_VARIANT(matchain6_fwd_cuda_loop) { chain_ltr(c, 6, product_loop); }
+VB_CUBLAS_VARIANT(matchain3_fwd_cuda_vec) { chain_ltr(c, 3, product_cublas); }
+VB_CUBLAS_VARIANT(matchain4_fwd_cuda_vec) { chain_ltr(c, 4, product_cublas); }
+VB_CUBLAS_VARIANT(matchain5_fwd_cuda_vec) { chain_ltr(c, 5, product_cublas); }
+VB_CUBLAS_VARIANT(matchain6_fwd_cuda_vec) { chain_ltr(c, 6, product_cublas); }
