@@ -7,6 +7,7 @@ a device: elsewhere it is listed unavailable with the reason, and the CPU
 variants still run beside it. Skipped (77) when vecbench was built without MPI.
 usage: test_mpi.py VECBENCH MPI_BUILT(ON|OFF)"""
 import json
+import math
 import os
 import shutil
 import socket
@@ -128,6 +129,14 @@ with tempfile.TemporaryDirectory() as d:
         # slowest rank's step: never shorter than its computing part
         assert b["real_time"] * {"us": 1, "ms": 1e3, "ns": 1e-3}[b["time_unit"]] >= 0.99 * b["step_compute_us"], b
         assert b["comm_bytes_per_step"] == 2 * (2 - 1) * 4 * p, (b["comm_bytes_per_step"], p)
+        # the roof of two ranks is each one's (the context's calibration, 1 thread) twice over
+        key = {"L1": "roofline_l1_gbs", "L2": "roofline_l2_gbs", "L3": "roofline_l3_gbs"}.get(
+            b["roofline_level"], "roofline_triad_gbs")
+        one_bw = float(ctx[key])
+        assert math.isclose(b["roofline_bandwidth_gbs"], 2 * one_bw, rel_tol=1e-9), (b, one_bw)
+        one_roof = min(float(ctx["roofline_sgemm_gflops"]), b["arithmetic_intensity"] * one_bw)
+        assert math.isclose(b["roofline_gflops"], 2 * one_roof, rel_tol=1e-9), (b["roofline_gflops"], one_roof)
+        assert math.isclose(b["roofline_pct"], 100 * b["achieved_gflops"] / b["roofline_gflops"], rel_tol=1e-6), b
     # loop and vec are one process: not run with 2 ranks; dp_cuda_vec only with a GPU per rank
     cpu_dp = {(o, v) for o in params for v in ("dp_loop", "dp_vec", "dp_overlap")}
     assert variants - {(o, "dp_cuda_vec") for o in params} == cpu_dp and (gpu or variants == cpu_dp), variants

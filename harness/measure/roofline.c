@@ -622,14 +622,20 @@ void vb_roofline_annotate(cJSON *root, const vb_calibration *cal) {
 		vb_json_set_num(b, "arithmetic_intensity", bytes > 0 ? flops / bytes : NAN);
 		vb_json_set_num(b, "achieved_gflops", flops / sec * 1e-9);
 		vb_json_set_num(b, "achieved_gbs", bytes / sec * 1e-9);
+		/* A data-parallel step runs on world_size ranks, each with the
+		 * calibration's threads: its roof is theirs together, each rank's
+		 * share of the work against one rank's roof (their bandwidths added:
+		 * an upper bound where ranks share a memory bus). */
+		double ranks = vb_json_num(b, "world_size");
+		if (!(ranks > 1)) ranks = 1;
 		/* the working set: inputs, outputs and the workspace the variant used */
 		double io = vb_json_num(b, "io_bytes"), ws = vb_json_num(b, "workspace_bytes");
-		double set = (io > 0 ? io : NAN) + (ws > 0 ? ws : 0);
+		double set = (io > 0 ? io / ranks : NAN) + (ws > 0 ? ws : 0);
 		const char *level;
-		vb_json_set_num(b, "roofline_bandwidth_gbs", vb_roofline_bandwidth(cal, set, &level) * 1e-9);
+		vb_json_set_num(b, "roofline_bandwidth_gbs", ranks * vb_roofline_bandwidth(cal, set, &level) * 1e-9);
 		vb_json_set_str(b, "roofline_level", level);
-		vb_json_set_num(b, "roofline_gflops",
-		                bytes > 0 ? vb_roofline_ceiling_ws(cal, flops / bytes, set) * 1e-9 : cal->sgemm_gflops);
-		vb_json_set_num(b, "roofline_pct", vb_roofline_pct_ws(cal, flops, bytes, sec, set));
+		double ceiling = bytes > 0 ? vb_roofline_ceiling_ws(cal, flops / bytes, set) : cal->sgemm_gflops;
+		vb_json_set_num(b, "roofline_gflops", ranks * ceiling * 1e-9);
+		vb_json_set_num(b, "roofline_pct", vb_roofline_pct_ws(cal, flops / ranks, bytes / ranks, sec, set));
 	}
 }
