@@ -202,6 +202,18 @@ typedef struct {
 	double *ind, *cor;
 } sigma;
 
+/* The roundings an error scale counts, in units of float32's: acc, the
+ * sums' own (1); store, a float16 store's ulp, met by each value the float16
+ * step stores (A1, A2, Z3, dZ3, dZ2, dZ1) with its own sign in each example:
+ * 0 for the float32 ops. */
+typedef struct {
+	double acc, store;
+} err_units;
+
+static const err_units UNITS_F32 = {1, 0};
+/* One float16 ulp, 2^-10 of the value, in units of 2^-24. */
+static const err_units UNITS_AMP = {1, 0x1p-10 / 0x1p-24};
+
 typedef struct {
 	int64_t width[4];      /* d, h1, h2, k */
 	const double *W[3];    /* W1, W2, W3 */
@@ -224,7 +236,7 @@ static double coarsest(const double *levels) {
 	return u;
 }
 
-static mlp_err forward_error(const vb_call *c, const double *levels) {
+static mlp_err forward_error(const vb_call *c, const double *levels, err_units un) {
 	int64_t m = c->dim[M];
 	mlp_err e = {.width = {c->dim[D], c->dim[H1], c->dim[H2], c->dim[K]}, .A = {c->t[T_X]}};
 	double ucoarse = coarsest(levels);
@@ -245,9 +257,10 @@ static mlp_err forward_error(const vb_call *c, const double *levels) {
 		gemm_nt(m, out, in, e.A[l], e.W[l], 1, Z);
 		const double *aA = l ? e.A[l] : map_copy(c, e.A[0], m * in, 0); /* A1, A2 >= 0 */
 		gemm_nt(m, out, in, aA, e.aW[l], 1, ind);
-		/* own roundings: in products, in additions, the bias, 16-bit storage */
+		/* own roundings: in products, in additions, the bias, 16-bit storage;
+		 * a float16 store of Z (A = relu(Z)) */
 		for (int64_t i = 0; i < n; i++)
-			ind[i] *= sqrt(in + 3.0);
+			ind[i] = un.acc * sqrt(in + 3.0) * ind[i] + un.store * fabs(Z[i]);
 		/* inherited: quadrature over the inputs' own errors, linear over theirs */
 		if (l) {
 			double *sq = map_copy(c, e.sA[l].ind, m * in, 1);
@@ -303,7 +316,7 @@ static mlp_err forward_error(const vb_call *c, const double *levels) {
 static void mlp_fwd_mag(const vb_call *c) {
 	int64_t m = c->dim[M], k = c->dim[K];
 	const double *Y = c->t[T_Y];
-	mlp_err e = forward_error(c, LEVELS_F32);
+	mlp_err e = forward_error(c, LEVELS_F32, UNITS_F32);
 	/* loss_i = sum_c y_c (lse - z_c): moved by sum_c |p_c - y_c| dz_c; its
 	 * own roundings (log-sum-exp, k products and sums); the mean over
 	 * independent examples in quadrature */
@@ -324,7 +337,8 @@ static void mlp_fwd_mag(const vb_call *c) {
 
 /* Error scales of the gradient into G = {dW1, ..., db3} (as sigma, not yet
  * times LAMBDA). */
-static void gradient_error(const vb_call *c, const mlp_err *e, const double *levels, double *const G[6]) {
+static void gradient_error(const vb_call *c, const mlp_err *e, const double *levels, err_units un,
+                           double *const G[6]) {
 	int64_t m = c->dim[M];
 	const double *Y = c->t[T_Y];
 	int64_t k = e->width[3];
@@ -333,8 +347,8 @@ static void gradient_error(const vb_call *c, const mlp_err *e, const double *lev
 	sigma sd = {scratch_d(c, m * k), scratch_d(c, m * k)};
 	for (int64_t i = 0; i < m * k; i++) {
 		dZ[i] = (e->P[i] - Y[i]) / m;
-		sd.ind[i] = 0;
-		sd.cor[i] = (e->sP[i] + 2 * fabs(e->P[i] - Y[i])) / m;
+		sd.ind[i] = un.store * fabs(dZ[i]);
+		sd.cor[i] = (e->sP[i] + 2 * un.acc * fabs(e->P[i] - Y[i])) / m;
 	}
 	for (int l = 2; l >= 0; l--) {
 		int64_t in = e->width[l], out = e->width[l + 1], nz = m * out, na = m * in;
@@ -363,14 +377,14 @@ static void gradient_error(const vb_call *c, const mlp_err *e, const double *lev
 		double *loc = scratch_d(c, out * in);
 		gemm_tn(out, in, m, aZ, aA, 0, loc);
 		for (int64_t j = 0; j < out * in; j++)
-			gW[j] += sqrt(m + 1.0) * loc[j];
+			gW[j] += un.acc * sqrt(m + 1.0) * loc[j];
 		for (int64_t j = 0; j < out; j++) {
 			double q = 0, s = 0;
 			for (int64_t i = 0; i < m; i++) {
 				q += s2[i * out + j] / 2;
 				s += aZ[i * out + j];
 			}
-			gb[j] = sqrt(q) + sqrt(m + 1.0) * s;
+			gb[j] = sqrt(q) + un.acc * sqrt(m + 1.0) * s;
 		}
 		if (!l) break;
 		/* dA_prev = dZ W: own roundings sqrt(out+1) |dZ| |W|; inherited in
@@ -382,7 +396,7 @@ static void gradient_error(const vb_call *c, const mlp_err *e, const double *lev
 		double *ind2 = map_copy(c, sd.ind, nz, 1);
 		gemm_nn(m, in, out, ind2, e->W2[l], 0, sa.cor);
 		for (int64_t i = 0; i < na; i++) {
-			sa.ind[i] *= sqrt(out + 1.0);
+			sa.ind[i] *= un.acc * sqrt(out + 1.0);
 			sa.cor[i] = sqrt(sa.cor[i]);
 		}
 		gemm_nn(m, in, out, sd.cor, e->aW[l], 1, sa.cor);
@@ -394,7 +408,7 @@ static void gradient_error(const vb_call *c, const mlp_err *e, const double *lev
 				if (may_flip(Zp[i], zi[i] + zc[i], *u)) flip += 2 * fabs(dA[i]) / (LAMBDA * *u);
 			int keep = Zp[i] > 0 || flip > 0;
 			dA[i] = Zp[i] > 0 ? dA[i] : 0;
-			sa.ind[i] = keep ? sa.ind[i] : 0;
+			sa.ind[i] = keep ? sa.ind[i] + un.store * fabs(dA[i]) : 0; /* dZ's float16 store */
 			sa.cor[i] = keep ? sa.cor[i] + flip : 0;
 		}
 		dZ = dA;
@@ -405,11 +419,11 @@ static void gradient_error(const vb_call *c, const mlp_err *e, const double *lev
 static void mlp_bwd_mag(const vb_call *c) {
 	int64_t n[6];
 	param_sizes(c->dim, n);
-	mlp_err e = forward_error(c, LEVELS_F32);
+	mlp_err e = forward_error(c, LEVELS_F32, UNITS_F32);
 	double *G[6];
 	for (int l = 0; l < 6; l++)
 		G[l] = c->t[T_OUT + l];
-	gradient_error(c, &e, LEVELS_F32, G);
+	gradient_error(c, &e, LEVELS_F32, UNITS_F32, G);
 	for (int l = 0; l < 6; l++)
 		for (int64_t j = 0; j < n[l]; j++)
 			G[l][j] *= LAMBDA;
@@ -421,11 +435,11 @@ static void mlp_bwd_mag(const vb_call *c) {
 static void mlp_train_step_mag(const vb_call *c) {
 	int64_t n[6];
 	param_sizes(c->dim, n);
-	mlp_err e = forward_error(c, LEVELS_ALL);
+	mlp_err e = forward_error(c, LEVELS_ALL, UNITS_F32);
 	double *G[6];
 	for (int l = 0; l < 6; l++)
 		G[l] = scratch_d(c, n[l]);
-	gradient_error(c, &e, LEVELS_ALL, G);
+	gradient_error(c, &e, LEVELS_ALL, UNITS_F32, G);
 	for (int l = 0; l < 6; l++) {
 		double *w = c->t[T_W1 + l];
 		for (int64_t j = 0; j < n[l]; j++)
@@ -530,48 +544,90 @@ VB_REGISTER_OP(mlp_train_step);
  * The scaler {S, good steps} is GradScaler's: a non-finite gradient skips the
  * update and halves S; after VB_LOSS_SCALE_GROWTH good steps S doubles.
  *
- * The oracle decides in float64: the step overflows when any value the
- * float16 passes store reaches 65520 (float16 rounds it to infinity) once
- * scaled. A variant's float32 sums differ from the oracle's by ~2^-11, so
- * an input within that of the threshold could go either way; the checker's
- * inputs stay far from it (2^16: scaled gradients below ~10^3; the wide
- * set's 2^40: every dZ3 overflows). */
+ * The oracle is that step in float64 arithmetic with every float16 store
+ * made where the step makes it (the copies of X, the weights and biases, the
+ * activations, the scaled dZs and gradients), so a variant differs from it
+ * by its float32 arithmetic and where that moves a stored value across a
+ * float16 rounding boundary (one float16 ulp). The step overflows when a
+ * stored value rounds to infinity (from 65520) or a gradient is not finite.
+ * A variant's float32 sums differ by ~2^-24, so an input within that of the
+ * threshold could go either way; the checker's inputs stay far from it
+ * (2^16: scaled gradients below ~10^3; the wide set's 2^40: every dZ3
+ * overflows). */
 enum { T_SCALE = T_OUT, T_GOOD };
 
-#define AMP_F16_INF 65520.0
-/* The checker's unit for every variant of the op (its AMP16 variant rows, kernels/mlp.h): float32
- * arithmetic plus three float16 storage roundings counted once. */
-#define AMP_U (0x1p-24 + 3 * 0x1p-11)
+/* One float16 store, round to nearest even (infinity from 65520). */
+static double h16(double x) { return (double)(_Float16)x; }
 
-static int amp_overflows(const vb_call *c, const oracle_cache *f, double *const g[6], double dz_max, double S) {
-	int64_t n[6];
-	param_sizes(c->dim, n);
-	double stored = fmax(f->act_max, max_abs(c->t[T_X], c->dim[M] * c->dim[D])), grad = dz_max;
-	for (int l = 0; l < 6; l++) {
-		stored = fmax(stored, max_abs(c->t[T_W1 + l], n[l])); /* the float16 copies */
-		grad = fmax(grad, max_abs(g[l], n[l]));
-	}
-	return !(stored < AMP_F16_INF) || !(S * grad < AMP_F16_INF);
+static double *f16_copy(const vb_call *c, const double *a, int64_t n) {
+	double *r = vb_scratch(c, sizeof(double) * (size_t)n);
+	for (int64_t i = 0; i < n; i++)
+		r[i] = h16(a[i]);
+	return r;
 }
 
-/* The step's float64 decision and gradient. */
-static int amp_oracle_gradient(const vb_call *c, oracle_cache *f, double *g[6]) {
-	int64_t n[6];
+static int all_finite(const double *a, int64_t n) {
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(a[i])) return 0;
+	return 1;
+}
+
+/* The step's gradients g (unscaled), float64 arithmetic with the float16
+ * stores; nonzero when it overflows (skip the update). */
+static int amp_oracle_gradient(const vb_call *c, double *g[6]) {
+	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K], n[6];
 	param_sizes(c->dim, n);
-	*f = oracle_forward(c);
-	for (int l = 0; l < 6; l++)
+	const double *Y = c->t[T_Y], S = ((const double *)c->t[T_SCALE])[0];
+	const double *X = f16_copy(c, c->t[T_X], m * d), *w[6];
+	for (int l = 0; l < 6; l++) {
+		w[l] = f16_copy(c, c->t[T_W1 + l], n[l]);
 		g[l] = vb_scratch(c, sizeof(double) * (size_t)n[l]);
-	double dz_max;
-	oracle_gradient(c, f, g, &dz_max);
-	return amp_overflows(c, f, g, dz_max, ((double *)c->t[T_SCALE])[0]);
+	}
+	double *Z1 = scratch_d(c, m * h1), *A1 = scratch_d(c, m * h1), *Z2 = scratch_d(c, m * h2),
+	       *A2 = scratch_d(c, m * h2), *Z3 = scratch_d(c, m * k), *dZ3 = scratch_d(c, m * k),
+	       *dZ2 = scratch_d(c, m * h2), *dZ1 = scratch_d(c, m * h1);
+	oracle_layer(m, d, h1, X, w[0], w[1], Z1, A1);
+	for (int64_t i = 0; i < m * h1; i++)
+		A1[i] = h16(A1[i]);
+	oracle_layer(m, h1, h2, A1, w[2], w[3], Z2, A2);
+	for (int64_t i = 0; i < m * h2; i++)
+		A2[i] = h16(A2[i]);
+	oracle_layer(m, h2, k, A2, w[4], w[5], Z3, NULL);
+	for (int64_t i = 0; i < m * k; i++)
+		Z3[i] = h16(Z3[i]);
+	for (int64_t i = 0; i < m; i++) { /* softmax of the stored logits; the scaled loss's gradient */
+		const double *z = Z3 + i * k;
+		double zmax = z[0], sum = 0;
+		for (int64_t o = 1; o < k; o++)
+			zmax = z[o] > zmax ? z[o] : zmax;
+		for (int64_t o = 0; o < k; o++)
+			sum += exp(z[o] - zmax);
+		for (int64_t o = 0; o < k; o++)
+			dZ3[i * k + o] = h16((exp(z[o] - zmax) / sum - Y[i * k + o]) * S / m);
+	}
+	oracle_layer_back(m, h2, k, dZ3, A2, w[4], g[4], g[5], dZ2);
+	for (int64_t i = 0; i < m * h2; i++)
+		dZ2[i] = A2[i] > 0 ? h16(dZ2[i]) : 0;
+	oracle_layer_back(m, h1, h2, dZ2, A1, w[2], g[2], g[3], dZ1);
+	for (int64_t i = 0; i < m * h1; i++)
+		dZ1[i] = A1[i] > 0 ? h16(dZ1[i]) : 0;
+	oracle_layer_back(m, d, h1, dZ1, X, w[0], g[0], g[1], NULL);
+	int finite = all_finite(A1, m * h1) && all_finite(A2, m * h2) && all_finite(Z3, m * k) &&
+	             all_finite(dZ3, m * k) && all_finite(dZ2, m * h2) && all_finite(dZ1, m * h1);
+	for (int l = 0; l < 6; l++) {
+		finite &= all_finite(w[l], n[l]);
+		for (int64_t j = 0; j < n[l]; j++)
+			g[l][j] = h16(g[l][j]) / S;
+		finite &= all_finite(g[l], n[l]);
+	}
+	return !finite;
 }
 
 static void mlp_train_step_amp_oracle(const vb_call *c) {
 	int64_t n[6];
 	param_sizes(c->dim, n);
-	oracle_cache f;
 	double *g[6], *scale = c->t[T_SCALE], *good = c->t[T_GOOD];
-	if (amp_oracle_gradient(c, &f, g)) { /* overflow: skip the update, halve the scale */
+	if (amp_oracle_gradient(c, g)) { /* overflow: skip the update, halve the scale */
 		scale[0] /= 2;
 		good[0] = 0;
 		return;
@@ -587,21 +643,23 @@ static void mlp_train_step_amp_oracle(const vb_call *c) {
 	}
 }
 
-/* Error scales in units of AMP_U. A skipped step must leave the weights bit
- * for bit and the state is exact either way: 0. An update: the master
- * weight's float32 roundings (2 |W| u32), lr times the gradient's
- * probabilistic bound (mlp_train_step's, its float16 roundings counted by
- * the unit), and float16's subnormals: a stored scaled gradient below 2^-14
- * is off by up to 2^-25 absolutely, carried from dZ3 down through |W| and
- * summed over the batch, then divided by S. (Subnormal activations of the
- * forward pass are left out: at these inputs none comes near 2^-14 in bulk.) */
+/* Error scales in units of float32's roundoff (every variant's unit: its
+ * AMP16 rows). A skipped step must leave the weights bit for bit and the
+ * state is exact either way: 0. An update: the master weight's float32
+ * roundings (2 |W|); lr times the gradient's probabilistic bound, with each
+ * value the passes store carrying one float16 ulp of its own (a float32 sum
+ * on the other side of a rounding boundary, or a GPU GEMM that rounds twice:
+ * UNITS_AMP), the stored gradient's own ulp, and float16's subnormals: a
+ * stored scaled gradient below 2^-14 is off by up to 2^-24 absolutely,
+ * carried from dZ3 down through |W| and summed over the batch, then divided
+ * by S. (Subnormal activations of the forward pass are left out: at these
+ * inputs none comes near 2^-14 in bulk.) */
 static void mlp_train_step_amp_mag(const vb_call *c) {
 	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K], n[6];
 	param_sizes(c->dim, n);
 	double *scale = c->t[T_SCALE], *good = c->t[T_GOOD], S = scale[0];
-	oracle_cache f;
 	double *g[6];
-	int skip = amp_oracle_gradient(c, &f, g);
+	int skip = amp_oracle_gradient(c, g);
 	scale[0] = good[0] = 0;
 	if (skip) {
 		for (int l = 0; l < 6; l++)
@@ -609,13 +667,14 @@ static void mlp_train_step_amp_mag(const vb_call *c) {
 				((double *)c->t[T_W1 + l])[j] = 0;
 		return;
 	}
-	mlp_err e = forward_error(c, LEVELS_ALL);
+	oracle_cache f = oracle_forward(c);
+	mlp_err e = forward_error(c, LEVELS_F32, UNITS_AMP);
 	double *G[6];
 	for (int l = 0; l < 6; l++)
 		G[l] = scratch_d(c, n[l]);
-	gradient_error(c, &e, LEVELS_ALL, G);
+	gradient_error(c, &e, LEVELS_F32, UNITS_AMP, G);
 	/* subnormal errors of the scaled dZ per unit of each layer, and of dW, db */
-	const double c0 = 0x1p-25, *W2 = c->t[T_W2], *W3 = c->t[T_W3], *X = c->t[T_X];
+	const double c0 = 0x1p-24, *W2 = c->t[T_W2], *W3 = c->t[T_W3], *X = c->t[T_X];
 	double *e1 = scratch_d(c, h1), *e2 = scratch_d(c, h2), *e3 = scratch_d(c, k);
 	for (int64_t o = 0; o < k; o++)
 		e3[o] = c0;
@@ -651,8 +710,8 @@ static void mlp_train_step_amp_mag(const vb_call *c) {
 	for (int l = 0; l < 6; l++) {
 		double *w = c->t[T_W1 + l];
 		for (int64_t j = 0; j < n[l]; j++)
-			w[j] = 2 * fabs(w[j]) * 0x1p-24 / AMP_U + 2 * MLP_LR * LAMBDA * G[l][j] +
-			       2 * MLP_LR * sub[l][j] / (S * AMP_U);
+			w[j] = 2 * fabs(w[j]) + 2 * MLP_LR * (LAMBDA * G[l][j] + UNITS_AMP.store * fabs(g[l][j])) +
+			       2 * MLP_LR * sub[l][j] / (S * 0x1p-24);
 	}
 }
 

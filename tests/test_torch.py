@@ -94,29 +94,32 @@ def mlp_train_step(t, d):
 
 
 def mlp_train_step_amp(t, d):
-    """The float16 step's semantics in float64: skipped, with the scale
-    halved, when any value the float16 passes store reaches 65520 once
-    scaled; else the SGD step, and the scale doubled after 2000 good steps."""
+    """The float16 step in float64 arithmetic with its float16 stores (.half()): the copies of X and
+    of the parameters, A1, A2, Z3, the scaled dZ3, dZ2, dZ1 and the gradients. Skipped, with the
+    scale halved, when a stored value or a gradient is not finite (float16 rounds 65520 up to
+    infinity); else the SGD step on the unscaled gradients, the scale doubled after 2000 good
+    steps. The backward pass by hand: autograd cannot round where the step stores."""
+    h = lambda v: v.half().double()
     names = ("W1", "b1", "W2", "b2", "W3", "b3")
-    p = {k: t["in_" + k].clone().requires_grad_(True) for k in names}
-    S, good = t["in_scale"].item(), t["in_good"].item()
-    z1 = t["X"] @ p["W1"].T + p["b1"]
-    a1 = torch.relu(z1)
-    z2 = a1 @ p["W2"].T + p["b2"]
-    a2 = torch.relu(z2)
-    z3 = a2 @ p["W3"].T + p["b3"]
-    for z in (z1, z2, z3):
-        z.retain_grad()
-    xent(z3, t["Y"], d["m"]).backward()
-    stored = max(t["X"].abs().max(), a1.max(), a2.max(), z3.abs().max(), *(t["in_" + k].abs().max() for k in names))
-    grad = max(*(z.grad.abs().max() for z in (z1, z2, z3)), *(p[k].grad.abs().max() for k in names))
+    w = {k: h(t["in_" + k]) for k in names}
+    S, good, m = t["in_scale"].item(), t["in_good"].item(), d["m"]
+    X = h(t["X"])
+    a1 = h(torch.relu(X @ w["W1"].T + w["b1"]))
+    a2 = h(torch.relu(a1 @ w["W2"].T + w["b2"]))
+    z3 = h(a2 @ w["W3"].T + w["b3"])
+    dz3 = h((torch.softmax(z3, dim=1) - t["Y"]) * S / m)
+    dz2 = torch.where(a2 > 0, h(dz3 @ w["W3"]), torch.zeros_like(a2))
+    dz1 = torch.where(a1 > 0, h(dz2 @ w["W2"]), torch.zeros_like(a1))
+    scaled = {"W1": dz1.T @ X, "b1": dz1.sum(0, keepdim=True), "W2": dz2.T @ a1, "b2": dz2.sum(0, keepdim=True),
+              "W3": dz3.T @ a2, "b3": dz3.sum(0, keepdim=True)}
+    g = {k: h(v) / S for k, v in scaled.items()}
     one = lambda v: torch.tensor([[float(v)]])
-    if not (stored < 65520 and S * grad < 65520):
+    if not all(bool(torch.isfinite(v).all()) for v in (X, a1, a2, z3, dz3, dz2, dz1, *w.values(), *g.values())):
         return {**{k: t["in_" + k] for k in names}, "scale": one(S / 2), "good": one(0)}
     good += 1
     if good >= 2000:
         S, good = 2 * S, 0
-    return {**{k: p[k] - 0.01 * p[k].grad for k in names}, "scale": one(S), "good": one(good)}
+    return {**{k: t["in_" + k] - d["lr"] * g[k] for k in names}, "scale": one(S), "good": one(good)}
 
 
 def mlp_sgd_epoch(t, d):

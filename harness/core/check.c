@@ -155,6 +155,7 @@ static int bias_test(const vb_op *op, const vb_variant *v, int ti, const vb_ref 
 			longest = fmax(longest, (double)ts->dim[d]);
 	double floor = fmax(BIAS_FLOOR_U, BIAS_DEPTH_U * sqrt(longest)) * u_arith;
 	if (r->mode != VB_MODE_EXACT) floor += 2 * v->storage_roundings * vb_storage_roundoff(v);
+	floor = fmax(floor, v->bias_floor);
 	double se = sqrt(var) / sxx, allowed = fmax(BIAS_LAMBDA * se, floor);
 	double z = fabs(delta) / allowed;
 	if (z > res->bias) res->bias = z;

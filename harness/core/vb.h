@@ -98,6 +98,9 @@ typedef struct {
 	 * rounding to an output's bound, not to the bias test's floor (sums
 	 * rounded to nearest are unbiased). 0: float32 sums throughout. */
 	int storage_accum_terms;
+	/* The smallest common scale of an output the bias test flags when it is
+	 * above the test's own floor (float16 stores: mlp_train_step_amp). 0: none. */
+	double bias_floor;
 	/* Data-parallel: runs on every MPI rank in lockstep (harness/core/mpi.c):
 	 * timed with an iteration count all ranks agree on, available only when
 	 * launched by mpirun. */
