@@ -337,8 +337,7 @@ static void mlp_fwd_mag(const vb_call *c) {
 
 /* Error scales of the gradient into G = {dW1, ..., db3} (as sigma, not yet
  * times LAMBDA). */
-static void gradient_error(const vb_call *c, const mlp_err *e, const double *levels, err_units un,
-                           double *const G[6]) {
+static void gradient_error(const vb_call *c, const mlp_err *e, const double *levels, err_units un, double *const G[6]) {
 	int64_t m = c->dim[M];
 	const double *Y = c->t[T_Y];
 	int64_t k = e->width[3];
