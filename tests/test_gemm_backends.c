@@ -68,8 +68,8 @@ int main(void) {
 	Dl_info info;
 	EXPECT(dladdr((void *)cblas_sgemm, &info) && info.dli_fname && strstr(info.dli_fname, "openblas"),
 	       "cblas_sgemm comes from %s, not OpenBLAS", info.dli_fname ? info.dli_fname : "?");
-	/* The calibration picks a built-in backend, on one thread, and gives
-	 * back the thread counts it found (ones no default would give). */
+	/* The calibration picks a built-in backend at the run's threads and
+	 * leaves the thread counts it found (ones no default would give). */
 	openblas_set_num_threads(3);
 	omp_set_num_threads(2);
 	vb_gemm_calibrate();
