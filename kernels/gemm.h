@@ -21,10 +21,11 @@ const char *vb_gemm_unavailable(vb_gemm_backend be);
 /* The backend the `vec` variants use: VECBENCH_GEMM (openblas, blis or dnnl)
  * when set, else the one vb_gemm_calibrate measured fastest, else OpenBLAS. */
 vb_gemm_backend vb_gemm_for_vec(void);
-/* Times every built-in backend on a dense layer with its epilogue, its
- * weight-gradient sgemm and a large sgemm (at the run's threads, wall time,
- * best of interleaved rounds; ~0.1 s in all) and makes the fastest `vec`'s
- * backend. `run` calls it before its checks; `check` and the instruction
+/* Times every built-in backend on the MLP step's GEMM shapes (two dense
+ * layers with their epilogue, a weight-gradient and an error-propagation
+ * sgemm) and a large sgemm (at the run's threads, wall time, best of
+ * interleaved rounds; ~0.1 s in all) and makes the one with the highest
+ * geometric mean rate `vec`'s backend. `run` calls it before its checks; `check` and the instruction
  * counts skip it. */
 void vb_gemm_calibrate(void);
 /* One line for the results' context: vec's backend, why, and the rates. */
