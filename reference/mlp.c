@@ -38,7 +38,6 @@ static void mlp_bwd_loop(const vb_call *c) {
 typedef struct {
 	double *Z1, *A1, *Z2, *A2, *P; /* P: softmax of Z3 */
 	double L;
-	double act_max; /* the largest of A1, A2 and |Z3|: what a float16 forward stores */
 } oracle_cache;
 
 /* Z = A_prev W^T + b, A = relu(Z) when relu, one loop per index. */
@@ -65,13 +64,6 @@ static oracle_cache oracle_forward(const vb_call *c) {
 	oracle_layer(m, d, h1, c->t[T_X], c->t[T_W1], c->t[T_B1], f.Z1, f.A1);
 	oracle_layer(m, h1, h2, f.A1, c->t[T_W2], c->t[T_B2], f.Z2, f.A2);
 	oracle_layer(m, h2, k, f.A2, c->t[T_W3], c->t[T_B3], f.P, NULL);
-	f.act_max = 0;
-	for (int64_t i = 0; i < m * h1; i++)
-		f.act_max = fmax(f.act_max, f.A1[i]);
-	for (int64_t i = 0; i < m * h2; i++)
-		f.act_max = fmax(f.act_max, f.A2[i]);
-	for (int64_t i = 0; i < m * k; i++)
-		f.act_max = fmax(f.act_max, fabs(f.P[i]));
 	f.L = 0;
 	for (int64_t i = 0; i < m; i++) {
 		double *z = f.P + i * k, zmax = z[0], sum = 0;
@@ -113,16 +105,8 @@ static void oracle_layer_back(int64_t m, int64_t in, int64_t out, const double *
 	}
 }
 
-static double max_abs(const double *a, int64_t n) {
-	double r = 0;
-	for (int64_t i = 0; i < n; i++)
-		r = fmax(r, fabs(a[i]));
-	return r;
-}
-
-/* g = {dW1, db1, dW2, db2, dW3, db3} of the mean loss; *dz_max (unless
- * NULL) the largest |dZ| of the three layers, what a float16 backward stores. */
-static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *const g[6], double *dz_max) {
+/* g = {dW1, db1, dW2, db2, dW3, db3} of the mean loss. */
+static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *const g[6]) {
 	int64_t m = c->dim[M], d = c->dim[D], h1 = c->dim[H1], h2 = c->dim[H2], k = c->dim[K];
 	const double *Y = c->t[T_Y];
 	double *dZ3 = vb_scratch(c, sizeof(double) * (size_t)(m * k));
@@ -137,7 +121,6 @@ static void oracle_gradient(const vb_call *c, const oracle_cache *f, double *con
 	for (int64_t i = 0; i < m * h1; i++)
 		dZ1[i] = f->Z1[i] > 0 ? dZ1[i] : 0;
 	oracle_layer_back(m, d, h1, dZ1, c->t[T_X], c->t[T_W1], g[0], g[1], NULL);
-	if (dz_max) *dz_max = fmax(max_abs(dZ3, m * k), fmax(max_abs(dZ2, m * h2), max_abs(dZ1, m * h1)));
 }
 
 static void param_sizes(const int64_t *dim, int64_t n[6]) {
@@ -154,7 +137,7 @@ static void mlp_bwd_oracle(const vb_call *c) {
 	double *g[6];
 	for (int l = 0; l < 6; l++)
 		g[l] = c->t[T_OUT + l];
-	oracle_gradient(c, &f, g, NULL);
+	oracle_gradient(c, &f, g);
 }
 
 static void mlp_train_step_oracle(const vb_call *c) {
@@ -164,7 +147,7 @@ static void mlp_train_step_oracle(const vb_call *c) {
 	double *g[6];
 	for (int l = 0; l < 6; l++)
 		g[l] = vb_scratch(c, sizeof(double) * (size_t)n[l]);
-	oracle_gradient(c, &f, g, NULL);
+	oracle_gradient(c, &f, g);
 	for (int l = 0; l < 6; l++) {
 		double *w = c->t[T_W1 + l];
 		for (int64_t j = 0; j < n[l]; j++)

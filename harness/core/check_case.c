@@ -61,18 +61,9 @@ static int check_dims(const vb_select *s, const vb_op *op, const int64_t *dim, d
 		runnable = vb_select_variant(s, &op->variants[v]) && !vb_variant_unavailable(&op->variants[v]);
 	for (int m = 0; m < VB_NMODES; m++) {
 		if (!vb_op_has_mode(op, (vb_mode)m)) continue;
-		if (!runnable) { /* no oracle for a selection that cannot run here (GPU variants without a GPU) */
-			if (m == VB_MODE_RANDOM)
-				for (int v = 0; v < vb_op_nvariants(op); v++)
-					if (vb_select_variant(s, &op->variants[v])) {
-						print_row(op, dim, op->variants[v].name, (vb_mode)m, "skip", NAN,
-						          vb_variant_unavailable(&op->variants[v]));
-						counts[2]++;
-					}
-			continue;
-		}
-		vb_ref ref;
-		if (vb_ref_init_mode(&ref, op, dim, s->seed, s->scale, (vb_mode)m) != 0)
+		/* no oracle for a selection that cannot run here (GPU variants without a GPU) */
+		vb_ref ref = {0};
+		if (runnable && vb_ref_init_mode(&ref, op, dim, s->seed, s->scale, (vb_mode)m) != 0)
 			vb_die(VB_EXIT_USAGE, "out of memory for %s", op->name);
 		for (int v = 0; v < vb_op_nvariants(op); v++) {
 			const vb_variant *var = &op->variants[v];
@@ -96,7 +87,7 @@ static int check_dims(const vb_select *s, const vb_op *op, const int64_t *dim, d
 			}
 			counts[r.pass ? 0 : 1]++;
 		}
-		vb_ref_free(&ref);
+		if (runnable) vb_ref_free(&ref);
 	}
 	return ok;
 }

@@ -55,8 +55,7 @@ void vb_sgemm(vb_gemm_backend be, int transa, int transb, int64_t m, int64_t n, 
 /* State of the choice: -1 not yet made. */
 static int chosen = -1;
 static const char *chosen_why = "default (no calibration in this process)";
-static double rate[VB_GEMM_COUNT];         /* GFLOP/s measured by vb_gemm_calibrate, 0: not measured */
-static double task_rate[VB_GEMM_COUNT][5]; /* GFLOP/s of each calibration task */
+static double rate[VB_GEMM_COUNT]; /* GFLOP/s measured by vb_gemm_calibrate, 0: not measured */
 
 static int from_env(void) {
 	const char *e = getenv("VECBENCH_GEMM");
@@ -87,6 +86,7 @@ static double now(void) {
  * layer with its bias and ReLU (m=256, 784 -> 256), its weight gradient
  * dZ^T X (a transposed sgemm of the same shape) and a large sgemm. */
 enum { CAL_TASKS = 5, CAL_ROUNDS = 7 };
+static double task_rate[VB_GEMM_COUNT][CAL_TASKS]; /* GFLOP/s of each calibration task */
 static const char cal_tasks[] = "dense layer 256x784->256 + ReLU, its dW sgemm, the next layer 256x256->128 + ReLU, "
                                 "its dA sgemm (256x128 by 128x256), sgemm 1024x512x1024";
 
