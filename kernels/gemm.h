@@ -7,7 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { VB_GEMM_OPENBLAS, VB_GEMM_BLIS, VB_GEMM_DNNL, VB_GEMM_COUNT } vb_gemm_backend;
+/* VB_GEMM_VEC is no library: the `vec` variants' choice, made per GEMM by its
+ * shape (vb_gemm_resolve). */
+typedef enum {
+	VB_GEMM_OPENBLAS,
+	VB_GEMM_BLIS,
+	VB_GEMM_DNNL,
+	VB_GEMM_COUNT,
+	VB_GEMM_VEC = VB_GEMM_COUNT
+} vb_gemm_backend;
 
 /* C (m*n, row-major, leading dimension ldc) = alpha op(A) op(B) + beta C,
  * op(X) = X^T when trans is set. beta = 0 ignores C's contents (NaN too). */
@@ -19,16 +27,23 @@ const char *vb_gemm_name(vb_gemm_backend be);
 const char *vb_gemm_unavailable(vb_gemm_backend be);
 
 /* The backend the `vec` variants use: VECBENCH_GEMM (openblas, blis or dnnl)
- * when set, else the one vb_gemm_calibrate measured fastest, else OpenBLAS. */
+ * when set, else VB_GEMM_VEC. */
 vb_gemm_backend vb_gemm_for_vec(void);
+/* The library that runs an m x n x k GEMM on `be`: be itself, or for
+ * VB_GEMM_VEC the one vb_gemm_calibrate measured fastest for the GEMM's
+ * class: narrow (a dimension of at most VB_GEMM_NARROW: training batches,
+ * thin layers, low rank) or wide. OpenBLAS before a calibration. */
+enum { VB_GEMM_NARROW = 256 };
+vb_gemm_backend vb_gemm_resolve(vb_gemm_backend be, int64_t m, int64_t n, int64_t k);
 /* Times every built-in backend on the MLP step's GEMM shapes (two dense
  * layers with their epilogue, a weight-gradient and an error-propagation
- * sgemm) and a large sgemm (at the run's threads, wall time, best of
- * interleaved rounds; ~0.1 s in all) and makes the one with the highest
- * geometric mean rate `vec`'s backend. `run` calls it before its checks; `check` and the instruction
- * counts skip it. */
+ * sgemm: the narrow class) and a large sgemm (the wide class), at the run's
+ * threads, wall time, best of interleaved rounds (~0.1 s in all), and gives
+ * each class to the backend with its highest rate (the geometric mean over
+ * the narrow shapes). `run` calls it before its checks; `check` and the
+ * instruction counts skip it. */
 void vb_gemm_calibrate(void);
-/* One line for the results' context: vec's backend, why, and the rates. */
+/* One line for the results' context: vec's backends, why, and the rates. */
 void vb_gemm_describe(char *buf, size_t len);
 
 /* The dense layer on backend `be`: Z (m*out) = A (m*in) W^T + b, then ReLU

@@ -73,7 +73,14 @@ int main(void) {
 	 * OpenBLAS's OpenMP build takes OpenMP's count at each call. */
 	omp_set_num_threads(2);
 	vb_gemm_calibrate();
-	EXPECT(!vb_gemm_unavailable(vb_gemm_for_vec()), "calibration picked %s", vb_gemm_name(vb_gemm_for_vec()));
+	/* `vec` is a choice per GEMM: a built-in library for each class. */
+	EXPECT(vb_gemm_for_vec() == VB_GEMM_VEC, "vec is pinned to %s", vb_gemm_name(vb_gemm_for_vec()));
+	vb_gemm_backend narrow = vb_gemm_resolve(VB_GEMM_VEC, 4096, VB_GEMM_NARROW, 1024),
+	                wide = vb_gemm_resolve(VB_GEMM_VEC, 1024, VB_GEMM_NARROW + 1, 1024);
+	EXPECT(narrow < VB_GEMM_COUNT && !vb_gemm_unavailable(narrow), "narrow GEMMs on %s", vb_gemm_name(narrow));
+	EXPECT(wide < VB_GEMM_COUNT && !vb_gemm_unavailable(wide), "wide GEMMs on %s", vb_gemm_name(wide));
+	EXPECT(vb_gemm_resolve(VB_GEMM_BLIS, 1, 1, 1) == VB_GEMM_BLIS, "a named backend is resolved to another");
+	check_backend(VB_GEMM_VEC);
 	EXPECT(omp_get_max_threads() == 2, "OpenMP's thread count changed: %d", omp_get_max_threads());
 	char line[1024];
 	vb_gemm_describe(line, sizeof line);

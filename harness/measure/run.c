@@ -599,7 +599,7 @@ int vb_cmd_run(int argc, char **argv) {
 		vb_calibrate(&calib, recalibrate);
 		vb_calibration_print(&calib);
 		vb_gemm_calibrate(); /* which GEMM backend `vec` uses: before the checks */
-		char gemm_line[512];
+		char gemm_line[1024];
 		vb_gemm_describe(gemm_line, sizeof gemm_line);
 		printf("gemm backend: %s\n", gemm_line);
 		printf("== doctor: what in the stack would falsify the timings (vecbench doctor) ==\n");

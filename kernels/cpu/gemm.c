@@ -14,7 +14,7 @@ VF_INLINE vf relu_vf(vf z) { return vf_max(z, vf_set1(0.0f)); }
 VF_INLINE vf add_vf(vf z, vf b) { return z + b; }
 VF_INLINE vf add_relu_vf(vf z, vf b) { return vf_max(z + b, vf_set1(0.0f)); }
 
-static const char *const names[VB_GEMM_COUNT] = {"openblas", "blis", "dnnl"};
+static const char *const names[VB_GEMM_COUNT + 1] = {"openblas", "blis", "dnnl", "vec"};
 
 const char *vb_gemm_name(vb_gemm_backend be) { return names[be]; }
 
@@ -39,7 +39,7 @@ const char *vb_dnnl_unavailable(void) { return vb_gemm_unavailable(VB_GEMM_DNNL)
 
 void vb_sgemm(vb_gemm_backend be, int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha, const float *A,
               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
-	switch (be) {
+	switch (vb_gemm_resolve(be, m, n, k)) {
 #ifdef VB_HAVE_BLIS
 	case VB_GEMM_BLIS: vb_sgemm_blis(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc); return;
 #endif
@@ -52,10 +52,12 @@ void vb_sgemm(vb_gemm_backend be, int transa, int transb, int64_t m, int64_t n, 
 	}
 }
 
-/* State of the choice: -1 not yet made. */
-static int chosen = -1;
+/* The choice per class of GEMM (narrow, wide); -1 not yet made. */
+enum { NARROW, WIDE, CLASSES };
+static int chosen[CLASSES] = {-1, -1};
+static int pinned; /* VECBENCH_GEMM named one backend for both */
 static const char *chosen_why = "default (no calibration in this process)";
-static double rate[VB_GEMM_COUNT]; /* GFLOP/s measured by vb_gemm_calibrate, 0: not measured */
+static double rate[VB_GEMM_COUNT][CLASSES]; /* GFLOP/s measured by vb_gemm_calibrate, 0: not measured */
 
 static int from_env(void) {
 	const char *e = getenv("VECBENCH_GEMM");
@@ -67,12 +69,19 @@ static int from_env(void) {
 }
 
 vb_gemm_backend vb_gemm_for_vec(void) {
-	if (chosen < 0) {
+	if (chosen[NARROW] < 0) {
 		int e = from_env();
-		chosen = e >= 0 ? e : VB_GEMM_OPENBLAS;
-		if (e >= 0) chosen_why = "VECBENCH_GEMM";
+		chosen[NARROW] = chosen[WIDE] = e >= 0 ? e : VB_GEMM_OPENBLAS;
+		if (e >= 0) chosen_why = "VECBENCH_GEMM", pinned = 1;
 	}
-	return (vb_gemm_backend)chosen;
+	return pinned ? (vb_gemm_backend)chosen[NARROW] : VB_GEMM_VEC;
+}
+
+vb_gemm_backend vb_gemm_resolve(vb_gemm_backend be, int64_t m, int64_t n, int64_t k) {
+	if (be != VB_GEMM_VEC) return be;
+	vb_gemm_for_vec();
+	int64_t least = m < n ? (m < k ? m : k) : (n < k ? n : k);
+	return (vb_gemm_backend)chosen[least <= VB_GEMM_NARROW ? NARROW : WIDE];
 }
 
 /* The calibration's clock: wall time, the team's (it runs at the run's threads). */
@@ -141,20 +150,23 @@ void vb_gemm_calibrate(void) {
 				if (r && t < best[b][task]) best[b][task] = t;
 			}
 		}
-	/* A backend's score: the geometric mean of its rates, each shape counted
-	 * once (a sum of times would let the large sgemm, 10x the work of a
-	 * training-shaped GEMM, decide alone); four of the five are the MLP
-	 * step's, whose small GEMMs a library's threading decides. */
-	double top = 0;
+	/* Each class to its fastest backend: the narrow class by the geometric
+	 * mean of the MLP step's four shapes (each counted once), the wide one by
+	 * the large sgemm. One winner for both let either class decide for the
+	 * other: oneDNN ran the narrow shapes 10-25% faster than OpenBLAS and
+	 * lowrank_fwd's and nn2_bwd's 2-2.7x, OpenBLAS the large sgemm 20-40%. */
+	double top[CLASSES] = {0, 0};
 	for (int b = 0; b < VB_GEMM_COUNT; b++) {
 		if (vb_gemm_unavailable((vb_gemm_backend)b)) continue;
 		double logs = 0;
 		for (int task = 0; task < CAL_TASKS; task++) {
 			task_rate[b][task] = cal_flops(task) / best[b][task] * 1e-9;
-			logs += log(task_rate[b][task]);
+			if (task < CAL_TASKS - 1) logs += log(task_rate[b][task]);
 		}
-		rate[b] = exp(logs / CAL_TASKS);
-		if (rate[b] > top) top = rate[b], chosen = b;
+		rate[b][NARROW] = exp(logs / (CAL_TASKS - 1));
+		rate[b][WIDE] = task_rate[b][CAL_TASKS - 1];
+		for (int k = 0; k < CLASSES; k++)
+			if (rate[b][k] > top[k]) top[k] = rate[b][k], chosen[k] = b;
 	}
 	cal_threads = omp_get_max_threads();
 	chosen_why = "fastest in this run's calibration";
@@ -162,20 +174,22 @@ void vb_gemm_calibrate(void) {
 }
 
 void vb_gemm_describe(char *buf, size_t len) {
-	vb_gemm_backend be = vb_gemm_for_vec();
-	int n = snprintf(buf, len, "vec=%s (%s)", names[be], chosen_why);
-	if (rate[be] > 0 && n > 0 && (size_t)n < len)
+	vb_gemm_for_vec();
+	int n = snprintf(buf, len, "vec=%s for narrow GEMMs (a dimension <= %d), %s for wide ones (%s)",
+	                 names[chosen[NARROW]], VB_GEMM_NARROW, names[chosen[WIDE]], chosen_why);
+	if (rate[chosen[NARROW]][NARROW] > 0 && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n,
-		              "; calibration: %s, %d thread%s, best of %d interleaved rounds, geometric mean GFLOP/s",
+		              "; calibration: %s, %d thread%s, best of %d interleaved rounds, GFLOP/s: narrow (the "
+		              "geometric mean of the first four), wide",
 		              cal_tasks, cal_threads, cal_threads == 1 ? "" : "s", CAL_ROUNDS - 1);
 	for (int b = 0; b < VB_GEMM_COUNT && n > 0 && (size_t)n < len; b++) {
 		const char *why = vb_gemm_unavailable((vb_gemm_backend)b);
 		if (why)
 			n += snprintf(buf + n, len - (size_t)n, "; %s %s", names[b], why);
-		else if (rate[b] > 0)
-			n += snprintf(buf + n, len - (size_t)n, "; %s %.1f GFLOP/s (%.0f, %.0f, %.0f, %.0f, %.0f)",
-			              names[b], rate[b], task_rate[b][0], task_rate[b][1], task_rate[b][2],
-			              task_rate[b][3], task_rate[b][4]);
+		else if (rate[b][NARROW] > 0)
+			n += snprintf(buf + n, len - (size_t)n, "; %s narrow %.1f (%.0f, %.0f, %.0f, %.0f), wide %.1f",
+			              names[b], rate[b][NARROW], task_rate[b][0], task_rate[b][1], task_rate[b][2],
+			              task_rate[b][3], rate[b][WIDE]);
 #ifdef VB_HAVE_BLIS
 		if (b == VB_GEMM_BLIS && !why && n > 0 && (size_t)n < len)
 			n += snprintf(buf + n, len - (size_t)n, " (%s)", vb_blis_kernels());
@@ -209,6 +223,7 @@ static void dense_rows(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, c
 
 void vb_dense_layer(vb_gemm_backend be, int64_t m, int64_t in, int64_t out, const float *A, const float *W,
                     const float *b, float *Z, int relu) {
+	be = vb_gemm_resolve(be, m, out, in); /* once: the row blocks below are narrower than the layer */
 #ifdef VB_HAVE_DNNL
 	/* oneDNN's matmul primitive applies the bias and the ReLU inside its
 	 * kernel: 10-20% faster than its sgemm and a pass after it at training
