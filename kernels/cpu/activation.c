@@ -75,7 +75,7 @@ void relu_bwd_vec(const vb_call *c) {
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
 	int nt = streams(3.0 * n);
-	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(n, 3), i, 0, n, VF_CHUNK, {
 		vf_map2_nt(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), relu_grad, nt);
 		if (nt) vf_fence();
 	});
@@ -86,7 +86,7 @@ void sigmoid_fwd_vec(const vb_call *c) {
 	const float *Z = c->t[0];
 	float *A = c->t[1];
 	int nt = streams(2.0 * n);
-	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(n, 5), i, 0, n, VF_CHUNK, {
 		vf_map1_nt(A + i, Z + i, min64(VF_CHUNK, n - i), vf_sigmoid, nt);
 		if (nt) vf_fence();
 	});
@@ -97,7 +97,7 @@ void sigmoid_bwd_vec(const vb_call *c) {
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
 	int nt = streams(3.0 * n);
-	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(n, 3), i, 0, n, VF_CHUNK, {
 		vf_map2_nt(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), sigmoid_grad, nt);
 		if (nt) vf_fence();
 	});
@@ -108,7 +108,7 @@ void tanh_fwd_vec(const vb_call *c) {
 	const float *Z = c->t[0];
 	float *A = c->t[1];
 	int nt = streams(2.0 * n);
-	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(n, 26), i, 0, n, VF_CHUNK, {
 		vf_map1_nt(A + i, Z + i, min64(VF_CHUNK, n - i), vf_tanh, nt);
 		if (nt) vf_fence();
 	});
@@ -119,7 +119,7 @@ void tanh_bwd_vec(const vb_call *c) {
 	const float *X = c->t[0], *dA = c->t[1];
 	float *dZ = c->t[2];
 	int nt = streams(3.0 * n);
-	VF_PAR_FOR(n >= VF_PAR_MIN, i, 0, n, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(n, 3), i, 0, n, VF_CHUNK, {
 		vf_map2_nt(dZ + i, X + i, dA + i, min64(VF_CHUNK, n - i), tanh_grad, nt);
 		if (nt) vf_fence();
 	});

@@ -33,7 +33,7 @@ void mse_grad_vec(const vb_call *c) {
 	float *dA = c->t[2];
 	vf inv_m = vf_set1(1.0f / (float)m);
 	int nt = vf_streams(3.0 * sizeof(float) * (double)mn);
-	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(mn, 3), i0, 0, mn, VF_CHUNK, {
 		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0, head = nt ? vf_head(dA + i0, end - i0) : 0;
 		if (head)
 			vf_store_part(dA + i, head,
@@ -59,7 +59,7 @@ void softmax_xent_loss_vec(const vb_call *c) {
 	int64_t per_thread = br * n;
 	float *scratch = vb_scratch(c, sizeof(float) * (size_t)(per_thread * omp_get_max_threads()));
 	float total = 0;
-	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, br, {
+	VF_PAR_SUM(total, vf_par_worth(m * n, 9), i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
 		float *e = scratch + per_thread * omp_get_thread_num(), zmax[VF_BLOCK_ROWS];
 		vf_rows_exp_stable_ahead(e, zmax, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
@@ -89,7 +89,7 @@ void softmax_xent_grad_vec(const vb_call *c) {
 	int nt = vf_streams(3.0 * sizeof(float) * (double)(m * n));
 	float *scratch = nt ? vb_scratch(c, sizeof(float) * (size_t)(br * n * omp_get_max_threads())) : NULL;
 	enum { SUPER = 16 }; /* blocks per fence */
-	VF_PAR_FOR(m * n >= VF_PAR_MIN, i0, 0, m, br * SUPER, {
+	VF_PAR_FOR(vf_par_worth(m * n, 12), i0, 0, m, br * SUPER, {
 		for (int64_t i = i0; i < m && i < i0 + br * SUPER; i += br) {
 			int64_t rows = m - i < br ? m - i : br;
 			float zmax[VF_BLOCK_ROWS], *eb = nt ? scratch + br * n * omp_get_thread_num() : dZ + i * n;
@@ -129,7 +129,7 @@ void bce_loss_vec(const vb_call *c) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *A = c->t[0], *Y = c->t[1];
 	float total = 0;
-	VF_PAR_SUM(total, m * n >= VF_PAR_MIN, i, 0, m, 1, {
+	VF_PAR_SUM(total, vf_par_worth(m * n, 18), i, 0, m, 1, {
 		/* example by example, as in mse_loss_vec; 0.5 fills log's tail lanes */
 		total += vf_sum_map2(A + i * n, Y + i * n, n, bce_term, 0.5f);
 	});
@@ -142,7 +142,7 @@ void bce_grad_vec(const vb_call *c) {
 	float *dA = c->t[2];
 	vf one = vf_set1(1.0f), inv_m = vf_set1(1.0f / (float)m);
 	int nt = vf_streams(3.0 * sizeof(float) * (double)mn);
-	VF_PAR_FOR(mn >= VF_PAR_MIN, i0, 0, mn, VF_CHUNK, {
+	VF_PAR_FOR(vf_par_worth(mn, 3), i0, 0, mn, VF_CHUNK, {
 		int64_t end = min64(i0 + VF_CHUNK, mn), i = i0, head = nt ? vf_head(dA + i0, end - i0) : 0;
 		if (head) {
 			vf a = vf_load_part(A + i, head, 0.5f);

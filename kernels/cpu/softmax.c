@@ -28,7 +28,7 @@ static void softmax_rows(const vb_call *c, int stable) {
 	float *scratch = nt ? vb_scratch(c, sizeof(float) * (size_t)(br * n * omp_get_max_threads())) : NULL;
 	/* Each thread's share in super-blocks of SUPER blocks: one fence each. */
 	enum { SUPER = 16 };
-	VF_PAR_FOR(m * n >= VF_PAR_MIN, i0, 0, m, br * SUPER, {
+	VF_PAR_FOR(vf_par_worth(m * n, 12), i0, 0, m, br * SUPER, {
 		for (int64_t i = i0; i < m && i < i0 + br * SUPER; i += br) {
 			int64_t rows = m - i < br ? m - i : br;
 			float zmax[VF_BLOCK_ROWS], *e = nt ? scratch + br * n * omp_get_thread_num() : A + i * n;
@@ -57,7 +57,7 @@ void softmax_bwd_vec(const vb_call *c) {
 	float *dZ = c->t[2];
 	int nt = vf_streams(3.0 * sizeof(float) * (double)(m * n));
 	enum { ROWS = 64 }; /* per fence, when streaming */
-	VF_PAR_FOR(m * n >= VF_PAR_MIN, i0, 0, m, ROWS, {
+	VF_PAR_FOR(vf_par_worth(m * n, 4), i0, 0, m, ROWS, {
 		for (int64_t i = i0; i < m && i < i0 + ROWS; i++) {
 			const float *a = A + i * n, *da = dA + i * n;
 			float *dz = dZ + i * n;

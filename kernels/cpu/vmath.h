@@ -25,6 +25,14 @@
  * that is late to its time slice, costs as much as it saves. */
 enum { VF_PAR_MIN = 1 << 18, VF_CHUNK = 1 << 14 };
 
+/* Whether a pass over n elements is worth a fork-join: n times its cost per
+ * element in relu_fwd's (one float in, one out) reaches VF_PAR_MIN, about
+ * 10 us of work. The costs are about the passes' one-thread times over
+ * relu_fwd's at 1000 x 100 on an AVX-512 EPYC: an exp ~5, a softmax ~12,
+ * tanh ~26; a pass over three arrays counts 3, as its 1.2 MB there outgrow
+ * one core's L2 (two threads: relu_bwd 4.8 us instead of 8.6). */
+VF_INLINE int vf_par_worth(int64_t n, double cost) { return (double)n * cost >= VF_PAR_MIN; }
+
 /* for (int64_t i = lo; i < hi; i += step) { body }, on OpenMP threads only
  * when `big` and more than one thread is allowed. Not an `if` clause: a
  * region entered with if (0), or with one thread, still has libgomp malloc
