@@ -45,8 +45,6 @@ static void grad_from_residual(const vb_call *c, const float *r) {
 	cblas_sgemv(CblasRowMajor, CblasTrans, m, n, 1.0f / (float)m, c->t[T_X], n, r, 1, 0.0f, c->t[T_OUT], 1);
 }
 
-void linreg_grad_vec(const vb_call *c) { grad_from_residual(c, residual(c)); }
-
 /* z = X theta (one sgemv), then the loss of every example in SIMD (SLEEF's
  * exp and log1p), per-lane partial sums over blocks of examples, threads
  * over the blocks once m pays for the fork-join. */
@@ -61,21 +59,23 @@ void logreg_cost_vec(const vb_call *c) {
 	((float *)c->t[T_OUT])[0] = s / (float)m;
 }
 
-/* r = sigma(X theta) - y, dtheta = 1/m X^T r: two sgemvs over X (the
- * seeds' form) while X fits in half the last-level cache. Beyond it they
- * would read X from memory twice, so one pass instead: per block of rows
- * (about 256 KiB, in L2), z = X_b theta, r = sigma(z) - y, then g += X_b^T r
- * while X_b is still in cache (two sgemvs, single-threaded inside the
- * parallel loop); the threads' partial gradients are added at the end.
- * m = 262144, n = 64, one thread: 4.0 ms instead of 6.3 (CPU time). */
-void logreg_grad_vec(const vb_call *c) {
+VF_INLINE vf minus(vf z, vf y) { return z - y; }
+
+/* r = f(X theta, y), dtheta = 1/m X^T r: two sgemvs over X (the seeds'
+ * form) while X fits in half the last-level cache. Beyond it they would read
+ * X from memory twice, so one pass instead: per block of rows (about 256 KiB,
+ * in L2), z = X_b theta, r = f(z, y), then g += X_b^T r while X_b is still
+ * in cache (two sgemvs, single-threaded inside the parallel loop); the
+ * threads' partial gradients are added at the end. logreg_grad, m = 262144,
+ * n = 64, one thread: 4.0 ms instead of 6.3 (CPU time). */
+static void grad_vec(const vb_call *c, vf (*f)(vf, vf)) {
 	int64_t m = c->dim[M], n = c->dim[N];
 	const float *X = c->t[T_X], *y = c->t[T_Y], *theta = c->t[T_THETA];
 	float *out = c->t[T_OUT];
 	if (!vf_streams(sizeof(float) * (double)(m * n))) {
 		float *r = vb_scratch(c, sizeof(float) * (size_t)m);
 		xtheta(c, r, 0.0f);
-		vf_map2(r, r, y, m, vf_sigmoid_minus);
+		vf_map2(r, r, y, m, f);
 		grad_from_residual(c, r);
 		return;
 	}
@@ -91,7 +91,7 @@ void logreg_grad_vec(const vb_call *c) {
 		float *g = part + n * omp_get_thread_num();
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)nb, (int)n, 1.0f, X + i * n, (int)n, theta, 1, 0.0f,
 		            r + i, 1);
-		vf_map2(r + i, r + i, y + i, nb, vf_sigmoid_minus);
+		vf_map2(r + i, r + i, y + i, nb, f);
 		cblas_sgemv(CblasRowMajor, CblasTrans, (int)nb, (int)n, 1.0f, X + i * n, (int)n, r + i, 1, 1.0f, g, 1);
 	});
 	float inv_m = 1.0f / (float)m;
@@ -102,3 +102,6 @@ void logreg_grad_vec(const vb_call *c) {
 		out[k] = t * inv_m;
 	}
 }
+
+void linreg_grad_vec(const vb_call *c) { grad_vec(c, minus); }
+void logreg_grad_vec(const vb_call *c) { grad_vec(c, vf_sigmoid_minus); }
