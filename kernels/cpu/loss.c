@@ -61,12 +61,12 @@ void softmax_xent_loss_vec(const vb_call *c) {
 	float total = 0;
 	VF_PAR_SUM(total, vf_par_worth(m * n, 9), i, 0, m, br, {
 		int64_t rows = m - i < br ? m - i : br;
-		float *e = scratch + per_thread * omp_get_thread_num(), zmax[VF_BLOCK_ROWS];
-		vf_rows_exp_stable_ahead(e, zmax, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
+		float *e = scratch + per_thread * omp_get_thread_num(), zmax[VF_BLOCK_ROWS], esum[VF_BLOCK_ROWS];
+		vf_rows_exp_stable_ahead(e, zmax, esum, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
 		                         vf_next_block(i, br, m, n));
 		for (int64_t r = 0; r < rows; r++) {
 			const float *z = Z + (i + r) * n, *y = Y + (i + r) * n;
-			vf lse = vf_set1(zmax[r] + logf(vf_row_sum(e + r * n, n))), acc = vf_set1(0.0f);
+			vf lse = vf_set1(zmax[r] + logf(esum[r])), acc = vf_set1(0.0f);
 			int64_t j = 0;
 			for (; j + VF_LANES <= n; j += VF_LANES)
 				acc += vf_load(y + j) * (lse - vf_load(z + j));
@@ -92,14 +92,15 @@ void softmax_xent_grad_vec(const vb_call *c) {
 	VF_PAR_FOR(vf_par_worth(m * n, 12), i0, 0, m, br * SUPER, {
 		for (int64_t i = i0; i < m && i < i0 + br * SUPER; i += br) {
 			int64_t rows = m - i < br ? m - i : br;
-			float zmax[VF_BLOCK_ROWS], *eb = nt ? scratch + br * n * omp_get_thread_num() : dZ + i * n;
+			float zmax[VF_BLOCK_ROWS], esum[VF_BLOCK_ROWS];
+			float *eb = nt ? scratch + br * n * omp_get_thread_num() : dZ + i * n;
 			/* the next rows of Z, and this block's labels, fetched during the exponentials */
-			vf_rows_exp_stable_ahead(eb, zmax, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
+			vf_rows_exp_stable_ahead(eb, zmax, esum, Z + i * n, rows, n, Z + (i + br) * n, Y + i * n,
 			                         vf_next_block(i, br, m, n));
 			for (int64_t r = 0; r < rows; r++) {
 				const float *y = Y + (i + r) * n, *e = eb + r * n;
 				float *dz = dZ + (i + r) * n;
-				vf inv_sum = vf_set1(1.0f / vf_row_sum(e, n));
+				vf inv_sum = vf_set1(1.0f / esum[r]);
 				int64_t j = nt ? vf_head(dz, n) : 0;
 				if (j)
 					vf_store_part(dz, j,

@@ -9,11 +9,11 @@
 
 enum { M, N };
 
-/* a = e / sum(e), row by row for `rows` rows of n; a may be e unless nt
+/* a = e / esum, row by row for `rows` rows of n; a may be e unless nt
  * (streaming stores). */
-static inline void normalise_rows(float *a, const float *e, int64_t rows, int64_t n, int nt) {
+static inline void normalise_rows(float *a, const float *e, const float *esum, int64_t rows, int64_t n, int nt) {
 	for (int64_t r = 0; r < rows; r++)
-		vf_row_scale_to(a + r * n, e + r * n, 1.0f / vf_row_sum(e + r * n, n), n, nt);
+		vf_row_scale_to(a + r * n, e + r * n, 1.0f / esum[r], n, nt);
 }
 
 /* stable: e^(Z - row max); else no max subtracted: e^Z overflows to inf
@@ -31,13 +31,17 @@ static void softmax_rows(const vb_call *c, int stable) {
 	VF_PAR_FOR(vf_par_worth(m * n, 12), i0, 0, m, br * SUPER, {
 		for (int64_t i = i0; i < m && i < i0 + br * SUPER; i += br) {
 			int64_t rows = m - i < br ? m - i : br;
-			float zmax[VF_BLOCK_ROWS], *e = nt ? scratch + br * n * omp_get_thread_num() : A + i * n;
+			float zmax[VF_BLOCK_ROWS], esum[VF_BLOCK_ROWS];
+			float *e = nt ? scratch + br * n * omp_get_thread_num() : A + i * n;
 			if (stable)
-				vf_rows_exp_stable_ahead(e, zmax, Z + i * n, rows, n, Z + (i + br) * n, NULL,
+				vf_rows_exp_stable_ahead(e, zmax, esum, Z + i * n, rows, n, Z + (i + br) * n, NULL,
 				                         vf_next_block(i, br, m, n));
-			else
+			else {
 				vf_map1(e, Z + i * n, rows * n, vf_exp);
-			normalise_rows(A + i * n, e, rows, n, nt);
+				for (int64_t r = 0; r < rows; r++)
+					esum[r] = vf_row_sum(e + r * n, n);
+			}
+			normalise_rows(A + i * n, e, esum, rows, n, nt);
 		}
 		if (nt) vf_fence();
 	});

@@ -352,17 +352,47 @@ VF_INLINE int64_t vf_block_rows(int64_t n) {
 	return r < 1 ? 1 : r > VF_BLOCK_ROWS ? VF_BLOCK_ROWS : r;
 }
 
-/* e_ij = exp(z_ij - zmax_i) for `rows` rows of n, zmax_i the row's max (also
- * written to zmax[]). The max is subtracted row by row, then the exponential
- * runs over the block as one flat array, so it uses whole vectors even when
- * a row is shorter than one (10 classes). While it does, the next block's
- * data (ahead[0..ahead_n), the next rows of z; ahead2 as long, e.g. the rows
- * of labels read next) are prefetched a line per vector: the exponential is
- * the block's long compute phase, and without it the next block's first
- * pass (the row max) waits for memory line by line (on one EPYC core that
- * pass took half of softmax_fwd's time at 4096 x 2048). */
-VF_INLINE void vf_rows_exp_stable_ahead(float *restrict e, float *restrict zmax, const float *restrict z, int64_t rows,
-                                        int64_t n, const float *ahead, const float *ahead2, int64_t ahead_n) {
+/* e_ij = exp(z_ij - zmax_i) for `rows` rows of n, zmax_i the row's max and
+ * esum_i the row's sum of e_ij (also written to zmax[] and esum[]). Rows of
+ * at least VF_ROW_FUSED floats take two passes each: the max, then the
+ * exponential, its store and its sum in one (a pass over L1 less each than
+ * subtracting, exponentiating and summing apart; softmax_fwd was compute
+ * bound on two EPYC cores). Shorter rows (10 classes) have the max
+ * subtracted row by row and the exponential run over the block as one flat
+ * array, in whole vectors, then summed row by row. While the exponentials
+ * run, the next block's data (ahead[0..ahead_n), the next rows of z; ahead2
+ * as long, e.g. the rows of labels read next) are prefetched a line per
+ * vector: without it the next block's first pass (the row max) waits for
+ * memory line by line (on one EPYC core that pass took half of
+ * softmax_fwd's time at 4096 x 2048). */
+enum { VF_ROW_FUSED = 4 * VF_LANES };
+VF_INLINE void vf_rows_exp_stable_ahead(float *restrict e, float *restrict zmax, float *restrict esum,
+                                        const float *restrict z, int64_t rows, int64_t n, const float *ahead,
+                                        const float *ahead2, int64_t ahead_n) {
+	if (n >= VF_ROW_FUSED) {
+		for (int64_t r = 0, at = 0; r < rows; r++) {
+			const float *zr = z + r * n;
+			float *er = e + r * n;
+			vf mx = vf_set1(zmax[r] = vf_row_max(zr, n)), acc = vf_set1(0.0f);
+			int64_t j = 0;
+			for (; j + VF_LANES <= n; j += VF_LANES, at += VF_LANES) {
+				if (at < ahead_n) {
+					if (ahead) __builtin_prefetch(ahead + at);
+					if (ahead2) __builtin_prefetch(ahead2 + at);
+				}
+				vf ej = vf_exp(vf_load(zr + j) - mx);
+				vf_store(er + j, ej);
+				acc += ej;
+			}
+			if (j < n) {
+				vf ej = vf_keep_first(vf_exp(vf_load_part(zr + j, n - j, 0.0f) - mx), n - j);
+				vf_store_part(er + j, n - j, ej);
+				acc += ej;
+			}
+			esum[r] = vf_hsum(acc);
+		}
+		return;
+	}
 	for (int64_t r = 0; r < rows; r++) {
 		const float *zr = z + r * n;
 		float *er = e + r * n;
@@ -381,11 +411,8 @@ VF_INLINE void vf_rows_exp_stable_ahead(float *restrict e, float *restrict zmax,
 		vf_store(e + j, vf_exp(vf_load(e + j)));
 	}
 	if (j < len) vf_store_part(e + j, len - j, vf_exp(vf_load_part(e + j, len - j, 0.0f)));
-}
-
-VF_INLINE void vf_rows_exp_stable(float *restrict e, float *restrict zmax, const float *restrict z, int64_t rows,
-                                  int64_t n) {
-	vf_rows_exp_stable_ahead(e, zmax, z, rows, n, NULL, NULL, 0);
+	for (int64_t r = 0; r < rows; r++)
+		esum[r] = vf_row_sum(e + r * n, n);
 }
 
 /* Floats of the block of up to br rows of n after the one at row i < m. */
