@@ -37,10 +37,10 @@ enum { VB_GEMM_NARROW = 256 };
 vb_gemm_backend vb_gemm_resolve(vb_gemm_backend be, int64_t m, int64_t n, int64_t k);
 /* Times every built-in backend on the MLP step's GEMM shapes (two dense
  * layers with their epilogue, a weight-gradient and an error-propagation
- * sgemm: the narrow class) and a large sgemm (the wide class), at the run's
- * threads, wall time, best of interleaved rounds (~0.1 s in all), and gives
- * each class to the backend with its highest rate (the geometric mean over
- * the narrow shapes). `run` calls it before its checks; `check` and the
+ * sgemm: the narrow class) and on a wide dense layer and its weight-gradient
+ * sgemm (the wide class), at the run's threads, wall time, best of
+ * interleaved rounds (~0.5 s in all), and gives each class to the backend
+ * with the highest geometric mean rate over its shapes. `run` calls it before its checks; `check` and the
  * instruction counts skip it. */
 void vb_gemm_calibrate(void);
 /* One line for the results' context: vec's backends, why, and the rates. */

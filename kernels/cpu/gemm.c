@@ -94,14 +94,14 @@ static double now(void) {
 /* The calibration's work, as the vec variants call the backends: a dense
  * layer with its bias and ReLU (m=256, 784 -> 256), its weight gradient
  * dZ^T X (a transposed sgemm of the same shape) and a large sgemm. */
-enum { CAL_TASKS = 5, CAL_ROUNDS = 7 };
-static double task_rate[VB_GEMM_COUNT][CAL_TASKS]; /* GFLOP/s of each calibration task */
+enum { CAL_TASKS = 6, CAL_NARROW = 4, CAL_ROUNDS = 7 }; /* tasks [0, CAL_NARROW) narrow, the rest wide */
+static double task_rate[VB_GEMM_COUNT][CAL_TASKS];      /* GFLOP/s of each calibration task */
 static const char cal_tasks[] = "dense layer 256x784->256 + ReLU, its dW sgemm, the next layer 256x256->128 + ReLU, "
-                                "its dA sgemm (256x128 by 128x256), sgemm 1024x512x1024";
+                                "its dA sgemm (256x128 by 128x256); wide: dense layer 2048x1024->1024, its dW sgemm";
 
 static double cal_flops(int task) {
-	static const double mnk[CAL_TASKS] = {256.0 * 784 * 256, 256.0 * 784 * 256, 256.0 * 256 * 128,
-	                                      256.0 * 128 * 256, 1024.0 * 512 * 1024};
+	static const double mnk[CAL_TASKS] = {256.0 * 784 * 256, 256.0 * 784 * 256,    256.0 * 256 * 128,
+	                                      256.0 * 128 * 256, 2048.0 * 1024 * 1024, 2048.0 * 1024 * 1024};
 	return 2 * mnk[task];
 }
 
@@ -111,7 +111,8 @@ static void cal_run(vb_gemm_backend be, int task, const float *A, const float *B
 	case 1: vb_sgemm(be, 1, 0, 256, 784, 256, 1.0f, A, 256, B, 784, 0.0f, C, 784); break;
 	case 2: vb_dense_layer(be, 256, 256, 128, A, B, B + 256 * 128, C, 1); break;
 	case 3: vb_sgemm(be, 0, 0, 256, 256, 128, 1.0f, A, 128, B, 256, 0.0f, C, 256); break;
-	default: vb_sgemm(be, 0, 1, 1024, 512, 1024, 1.0f, A, 1024, B, 1024, 0.0f, C, 512);
+	case 4: vb_dense_layer(be, 2048, 1024, 1024, A, B, B + 1024 * 1024, C, 0); break;
+	default: vb_sgemm(be, 1, 0, 1024, 1024, 2048, 1.0f, A, 1024, B, 1024, 0.0f, C, 1024);
 	}
 }
 
@@ -128,7 +129,7 @@ void vb_gemm_calibrate(void) {
 		vb_gemm_for_vec();
 		return;
 	}
-	size_t most = 1024 * 1024;
+	size_t most = 2048 * 1024 + 1024;
 	float *A = malloc(sizeof(float) * most), *B = malloc(sizeof(float) * most), *C = malloc(sizeof(float) * most);
 	if (!A || !B || !C) {
 		free(A), free(B), free(C);
@@ -150,21 +151,23 @@ void vb_gemm_calibrate(void) {
 				if (r && t < best[b][task]) best[b][task] = t;
 			}
 		}
-	/* Each class to its fastest backend: the narrow class by the geometric
-	 * mean of the MLP step's four shapes (each counted once), the wide one by
-	 * the large sgemm. One winner for both let either class decide for the
-	 * other: oneDNN ran the narrow shapes 10-25% faster than OpenBLAS and
-	 * lowrank_fwd's and nn2_bwd's 2-2.7x, OpenBLAS the large sgemm 20-40%. */
+	/* Each class to its fastest backend by the geometric mean of its shapes'
+	 * rates (each shape counted once). One winner for both let either class
+	 * decide for the other: oneDNN ran the narrow shapes 10-25% faster than
+	 * OpenBLAS and lowrank_fwd's and nn2_bwd's 2-2.7x, OpenBLAS a square-ish
+	 * sgemm 1024x512x1024 20-40%. That sgemm was no wide op's: oneDNN ran
+	 * dense_fwd and dense_bwd at m=2048 and 4096 5-15% faster, so the wide
+	 * class is now timed on a wide dense layer and its weight gradient. */
 	double top[CLASSES] = {0, 0};
 	for (int b = 0; b < VB_GEMM_COUNT; b++) {
 		if (vb_gemm_unavailable((vb_gemm_backend)b)) continue;
-		double logs = 0;
+		double logs[CLASSES] = {0, 0};
 		for (int task = 0; task < CAL_TASKS; task++) {
 			task_rate[b][task] = cal_flops(task) / best[b][task] * 1e-9;
-			if (task < CAL_TASKS - 1) logs += log(task_rate[b][task]);
+			logs[task < CAL_NARROW ? NARROW : WIDE] += log(task_rate[b][task]);
 		}
-		rate[b][NARROW] = exp(logs / (CAL_TASKS - 1));
-		rate[b][WIDE] = task_rate[b][CAL_TASKS - 1];
+		rate[b][NARROW] = exp(logs[NARROW] / CAL_NARROW);
+		rate[b][WIDE] = exp(logs[WIDE] / (CAL_TASKS - CAL_NARROW));
 		for (int k = 0; k < CLASSES; k++)
 			if (rate[b][k] > top[k]) top[k] = rate[b][k], chosen[k] = b;
 	}
@@ -179,17 +182,18 @@ void vb_gemm_describe(char *buf, size_t len) {
 	                 names[chosen[NARROW]], VB_GEMM_NARROW, names[chosen[WIDE]], chosen_why);
 	if (rate[chosen[NARROW]][NARROW] > 0 && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n,
-		              "; calibration: %s, %d thread%s, best of %d interleaved rounds, GFLOP/s: narrow (the "
-		              "geometric mean of the first four), wide",
+		              "; calibration: narrow: %s, %d thread%s, best of %d interleaved rounds, GFLOP/s (each "
+		              "class the geometric mean of its shapes')",
 		              cal_tasks, cal_threads, cal_threads == 1 ? "" : "s", CAL_ROUNDS - 1);
 	for (int b = 0; b < VB_GEMM_COUNT && n > 0 && (size_t)n < len; b++) {
 		const char *why = vb_gemm_unavailable((vb_gemm_backend)b);
 		if (why)
 			n += snprintf(buf + n, len - (size_t)n, "; %s %s", names[b], why);
 		else if (rate[b][NARROW] > 0)
-			n += snprintf(buf + n, len - (size_t)n, "; %s narrow %.1f (%.0f, %.0f, %.0f, %.0f), wide %.1f",
-			              names[b], rate[b][NARROW], task_rate[b][0], task_rate[b][1], task_rate[b][2],
-			              task_rate[b][3], rate[b][WIDE]);
+			n += snprintf(buf + n, len - (size_t)n,
+			              "; %s narrow %.1f (%.0f, %.0f, %.0f, %.0f), wide %.1f (%.0f, %.0f)", names[b],
+			              rate[b][NARROW], task_rate[b][0], task_rate[b][1], task_rate[b][2],
+			              task_rate[b][3], rate[b][WIDE], task_rate[b][4], task_rate[b][5]);
 #ifdef VB_HAVE_BLIS
 		if (b == VB_GEMM_BLIS && !why && n > 0 && (size_t)n < len)
 			n += snprintf(buf + n, len - (size_t)n, " (%s)", vb_blis_kernels());
