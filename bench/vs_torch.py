@@ -3,8 +3,8 @@
 of the same ops (vec and torch in each, checked first as always), then one
 Markdown row per op and size with the median of the rounds: vec's and torch's
 times, their ratio (the median of the per-round ratios, each taken in one run),
-vec's GFLOP/s as a share of the calibrated FMA peak, and its bandwidth as a
-share of the DRAM (STREAM triad) roof.
+vec's GFLOP/s as a share of the calibrated FMA peak, and its place on the
+roofline (`%roof`: against the roof of the memory level its data fit in).
 
     bench/vs_torch.py [--rounds 3] [--op REGEX] [--vecbench build/vecbench] [--keep DIR]
 
@@ -64,7 +64,6 @@ def main():
             res = json.load(f)
         context = res["context"]
         fma = float(context["roofline_fma_gflops"])
-        triad = float(context["roofline_triad_gbs"])
         times = {}
         for b in res["benchmarks"]:
             if b.get("run_type") != "iteration":
@@ -75,7 +74,7 @@ def main():
             if "vec" not in v or "torch" not in v:
                 continue
             if key not in rows:
-                rows[key] = {k: [] for k in ("vec", "torch", "ratio", "fma", "bw")}
+                rows[key] = {k: [] for k in ("vec", "torch", "ratio", "fma", "roof", "level")}
                 order.append(key)
             vec_us, torch_us = to_us(v["vec"]), to_us(v["torch"])
             row = rows[key]
@@ -83,18 +82,20 @@ def main():
             row["torch"].append(torch_us)
             row["ratio"].append(torch_us / vec_us)
             row["fma"].append(v["vec"]["achieved_gflops"] / fma)
-            row["bw"].append(v["vec"]["achieved_gbs"] / triad)
+            row["roof"].append(v["vec"]["roofline_pct"])
+            row["level"].append(v["vec"].get("roofline_level", "?"))
     print(f"\n{args.rounds} rounds; {context.get('cpu_model', '?')}, {context.get('threads', '?')} threads; "
           f"FMA peak {float(context['roofline_fma_gflops']):.0f} GFLOP/s, STREAM triad "
           f"{float(context['roofline_triad_gbs']):.0f} GB/s; gemm: {context.get('gemm_backend', '?')[:120]}; "
           f"results in {outdir}\n")
-    print("| op | dims | vec | torch | torch/vec | vec % of FMA peak | vec % of DRAM triad |")
+    print("| op | dims | vec | torch | torch/vec | vec % of FMA peak | vec %roof (its level) |")
     print("|---|---|---|---|---|---|---|")
     med = statistics.median
     for key in order:
         row = rows[key]
         print(f"| `{key[0]}` | {key[1]} | {fmt_time(med(row['vec']))} | {fmt_time(med(row['torch']))} | "
-              f"{med(row['ratio']):.2f}x | {100 * med(row['fma']):.0f}% | {100 * med(row['bw']):.0f}% |")
+              f"{med(row['ratio']):.2f}x | {100 * med(row['fma']):.0f}% | {med(row['roof']):.0f}% "
+              f"({'/'.join(sorted(set(row['level'])))}) |")
     return 0
 
 
