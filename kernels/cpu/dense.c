@@ -52,7 +52,7 @@ void dense_fwd_cm_vec(const vb_call *c) {
 	const float *W = c->t[0], *X = c->t[1], *b = c->t[2];
 	float *Z = c->t[3];
 	broadcast_col(Z, b, h, m);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, h, m, d, 1.0f, W, d, X, m, 1.0f, Z, m);
+	vb_sgemm(vb_gemm_for_vec(), 0, 0, h, m, d, 1.0f, W, d, X, m, 1.0f, Z, m);
 }
 
 static void dense_bwd_on(const vb_call *c, vb_gemm_backend be) {
@@ -77,8 +77,8 @@ void dense_bwd_cm_vec(const vb_call *c) {
 	int m = (int)c->dim[M], d = (int)c->dim[D], h = (int)c->dim[H];
 	const float *W = c->t[0], *X = c->t[1], *dZ = c->t[2];
 	float *dW = c->t[3], *db = c->t[4], *dX = c->t[5];
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, h, d, m, 1.0f, dZ, m, X, m, 0.0f, dW, d);
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, m, h, 1.0f, W, d, dZ, m, 0.0f, dX, m);
+	vb_sgemm(vb_gemm_for_vec(), 0, 1, h, d, m, 1.0f, dZ, m, X, m, 0.0f, dW, d);
+	vb_sgemm(vb_gemm_for_vec(), 1, 0, d, m, h, 1.0f, W, d, dZ, m, 0.0f, dX, m);
 	for (int j = 0; j < h; j++) {
 		const float *row = dZ + (int64_t)j * m;
 		float s = 0;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "layout.h"
 #include "vmath.h"
 
@@ -14,8 +15,7 @@ enum { M, D, H };
 static void gemm_wt(const float *X, const float *Wt, const float *b, float *Z, int64_t m, int64_t d, int64_t h) {
 	for (int64_t i = 0; i < m; i++)
 		memcpy(Z + i * h, b, sizeof(float) * (size_t)h);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)h, (int)d, 1.0f, X, (int)d, Wt, (int)h,
-	            1.0f, Z, (int)h);
+	vb_sgemm(vb_gemm_for_vec(), 0, 0, m, h, d, 1.0f, X, d, Wt, h, 1.0f, Z, h);
 }
 
 void layout_fwd_vec(const vb_call *c) { gemm_wt(c->t[0], c->t[1], c->t[2], c->t[3], c->dim[M], c->dim[D], c->dim[H]); }
@@ -48,8 +48,7 @@ void layout_fwd_vec_copy(const vb_call *c) {
 					W[j * d + k] = Wt[k * h + j];
 	for (int64_t i = 0; i < m; i++)
 		memcpy(Z + i * h, b, sizeof(float) * (size_t)h);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)h, (int)d, 1.0f, X, (int)d, W, (int)d, 1.0f,
-	            Z, (int)h);
+	vb_sgemm(vb_gemm_for_vec(), 0, 1, m, h, d, 1.0f, X, d, W, d, 1.0f, Z, h);
 }
 
 /* X copied to scratch at an offset of `bytes` past 64-byte alignment (the

@@ -1,12 +1,10 @@
 /* Matrix chains with sgemm: left to right (vec), and in the order
  * reference/matchain.c's dynamic programme finds (vec_optimal). */
-#include <cblas.h>
-
 #include "matchain.h"
+#include "gemm.h"
 
 static void gemm(int64_t m, int64_t k, int64_t n, const float *A, const float *B, float *C) {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A, (int)k, B, (int)n, 0.0f,
-	            C, (int)n);
+	vb_sgemm(vb_gemm_for_vec(), 0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
 }
 
 /* T = A1 A2, T = T A3, ...: p0 x p_k intermediates, the last one into Z. */
