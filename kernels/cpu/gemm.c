@@ -91,9 +91,10 @@ static double now(void) {
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The calibration's work, as the vec variants call the backends: a dense
- * layer with its bias and ReLU (m=256, 784 -> 256), its weight gradient
- * dZ^T X (a transposed sgemm of the same shape) and a large sgemm. */
+/* The calibration's work, as the vec variants call the backends: narrow,
+ * the MLP step's two dense layers (bias and ReLU), a weight gradient and an
+ * error propagation; wide, a dense layer 2048x1024->1024 and its weight
+ * gradient. */
 enum { CAL_TASKS = 6, CAL_NARROW = 4, CAL_ROUNDS = 7 }; /* tasks [0, CAL_NARROW) narrow, the rest wide */
 static double task_rate[VB_GEMM_COUNT][CAL_TASKS];      /* GFLOP/s of each calibration task */
 static const char cal_tasks[] = "dense layer 256x784->256 + ReLU, its dW sgemm, the next layer 256x256->128 + ReLU, "

@@ -38,8 +38,7 @@ static void softmax_rows(const vb_call *c, int stable) {
 				                         vf_next_block(i, br, m, n));
 			else {
 				vf_map1(e, Z + i * n, rows * n, vf_exp);
-				for (int64_t r = 0; r < rows; r++)
-					esum[r] = vf_row_sum(e + r * n, n);
+				vf_row_sums(esum, e, rows, n);
 			}
 			normalise_rows(A + i * n, e, esum, rows, n, nt);
 		}

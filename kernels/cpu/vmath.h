@@ -4,8 +4,9 @@
  * Arithmetic uses GCC's vector operators (+ - * /); exp, tanh and log are
  * polynomials of vecbench's own (vf_exp, vf_tanh, vf_log: every float
  * checked against the ulps of VB_EXP_ULPS in activation.h), SLEEF's _u10
- * functions for AVX2's exp and the special cases. A row's tail is one partial vector with masked loads and
- * stores, so no lane reads or writes past the end. */
+ * functions for AVX2's exp and the special cases. A row's tail is one
+ * partial vector with masked loads and stores, so no lane reads or writes
+ * past the end. */
 #ifndef VB_KERNELS_CPU_VMATH_H
 #define VB_KERNELS_CPU_VMATH_H
 #include <math.h>
@@ -29,8 +30,9 @@ enum { VF_PAR_MIN = 1 << 18, VF_CHUNK = 1 << 14 };
 /* Whether a pass over n elements is worth a fork-join: n times its cost per
  * element in relu_fwd's (one float in, one out) reaches VF_PAR_MIN, about
  * 10 us of work. The costs are about the passes' one-thread times over
- * relu_fwd's at 1000 x 100 on an AVX-512 EPYC: an exp ~5, a softmax ~12,
- * tanh ~26; a pass over three arrays counts 3, as its 1.2 MB there outgrow
+ * relu_fwd's at 1000 x 100 on an AVX-512 EPYC, with SLEEF's exp, log and
+ * tanh (vecbench's own are 1.3-4x faster, so these err towards threads): an
+ * exp ~5, a softmax ~12, tanh ~26; a pass over three arrays counts 3, as its 1.2 MB there outgrow
  * one core's L2 (two threads: relu_bwd 4.8 us instead of 8.6). */
 VF_INLINE int vf_par_worth(int64_t n, double cost) { return (double)n * cost >= VF_PAR_MIN; }
 
@@ -109,7 +111,7 @@ VF_INLINE vf vf_exp(vf x) {
 	__m512 e = _mm512_scalef_ps(p, n);
 	return _mm512_mask_mov_ps(e, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ), _mm512_setzero_ps());
 }
-/* x = 2^k m, m in [sqrt(1/2), sqrt(2)): k and f = m - 1 (exact) for vf_log_km. */
+/* x = 2^k m, m in [sqrt(1/2), sqrt(2)): k and f = m - 1 (exact) for vf_log. */
 VF_INLINE vf vf_log_split(vf x, vf *k) {
 	__m512i ix = _mm512_sub_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(0x3f3504f3));
 	*k = _mm512_cvtepi32_ps(_mm512_srai_epi32(ix, 23));
@@ -265,8 +267,8 @@ VF_INLINE void vf_store_to(float *p, vf v, int nt) {
 }
 
 #if defined(__AVX512F__) || defined(__AVX2__)
-/* tanh within 1.6 u (0.78 ulp), four times SLEEF's tanhf16_u10 (0.94 ns a float on an
- * AVX-512 EPYC core, a double-float expm1 inside), which left tanh_fwd at a
+/* tanh within 1.6 u (0.78 ulp), four times SLEEF's tanhf16_u10 (0.94 ns a
+ * float on an AVX-512 EPYC core, a double-float expm1 inside), which left tanh_fwd at a
  * quarter of the bandwidth roof. |x| < 0.81: x + x^3 P(x^2), P a degree-5
  * minimax fit of (tanh x - x) / x^3 (fit error 0.07 u, 1.4 u after float
  * rounding, u = 2^-24). Beyond: 1 - 2 / (e^2|x| + 1), where tanh >= 2/3 keeps
@@ -283,9 +285,7 @@ VF_INLINE vf vf_tanh(vf x) {
 	vf small = a + a * t * p, large = one - vf_set1(2.0f) / (vf_exp(a + a) + one);
 	return vf_copysign(vf_select_lt(a, 0.81f, small, large), x);
 }
-#endif
 
-#if defined(__AVX512F__) || defined(__AVX2__)
 /* log x as FreeBSD's logf (e_logf.c: its reduction to m in [sqrt(1/2),
  * sqrt(2)), s = f / (2 + f) and its degree-8 odd series in s), within 0.76
  * ulp over every positive normal float (checked); SLEEF's logf16_u10 for the
@@ -408,6 +408,12 @@ VF_INLINE float vf_row_sum(const float *x, int64_t n) {
 	return vf_hsum(s);
 }
 
+/* sums[r] = the sum of row r of x, `rows` rows of n. */
+VF_INLINE void vf_row_sums(float *sums, const float *x, int64_t rows, int64_t n) {
+	for (int64_t r = 0; r < rows; r++)
+		sums[r] = vf_row_sum(x + r * n, n);
+}
+
 /* Rows of n per block: whole rows, about VF_BLOCK floats. */
 VF_INLINE int64_t vf_block_rows(int64_t n) {
 	int64_t r = VF_BLOCK / n;
@@ -473,8 +479,7 @@ VF_INLINE void vf_rows_exp_stable_ahead(float *restrict e, float *restrict zmax,
 		vf_store(e + j, vf_exp(vf_load(e + j)));
 	}
 	if (j < len) vf_store_part(e + j, len - j, vf_exp(vf_load_part(e + j, len - j, 0.0f)));
-	for (int64_t r = 0; r < rows; r++)
-		esum[r] = vf_row_sum(e + r * n, n);
+	vf_row_sums(esum, e, rows, n);
 }
 
 /* Floats of the block of up to br rows of n after the one at row i < m. */
